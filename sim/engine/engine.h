@@ -1,0 +1,141 @@
+#pragma once
+// The event engine: a clock and a queue of plain events, dispatched to components by index.
+// One engine per run; nothing in it is static. Usage:
+//
+//   Engine eng;                                   // or BasicEngine<BinaryHeap>
+//   const auto id = eng.add_component(&my_component);
+//   eng.schedule(SimTime::sec(1), id, kArrival, request_index);
+//   eng.set_horizon(SimTime::hours(1));
+//   eng.run();
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "sim/engine/event.h"
+#include "sim/engine/event_queue.h"
+#include "sim/engine/time.h"
+
+namespace capsim {
+
+/// Something that handles events. The engine calls handle() for each event whose target is
+/// this component's index (as returned by add_component()).
+class Component {
+ public:
+  virtual ~Component() = default;
+  virtual void handle(const Event& e) = 0;
+};
+
+/// A broken invariant of the simulation itself (not of the input): exit code 3.
+class SimulationError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Event priorities: lower runs first among events at the same time.
+enum class Priority : std::uint8_t { kFirst = 0, kHigh = 64, kNormal = 128, kLow = 192, kLast = 255 };
+
+template <class Queue>
+class BasicEngine {
+ public:
+  BasicEngine() = default;
+  BasicEngine(const BasicEngine&) = delete;
+  BasicEngine& operator=(const BasicEngine&) = delete;
+
+  /// Registers a component (not owned; it must outlive the run) and returns its target index.
+  std::uint32_t add_component(Component* c) {
+    components_.push_back(c);
+    return static_cast<std::uint32_t>(components_.size() - 1);
+  }
+
+  /// Schedules an event at absolute time `at`. Scheduling before now() is a hard error.
+  EventHandle schedule(SimTime at, std::uint32_t target, std::uint32_t kind, std::uint64_t data = 0,
+                       Priority prio = Priority::kNormal) {
+    if (at < now_) {
+      throw SimulationError("event scheduled in the past: at " + std::to_string(at.count_ns()) +
+                            " ns, now " + std::to_string(now_.count_ns()) + " ns");
+    }
+    const std::uint64_t seq = next_seq_++;
+    queue_.push(Event{at, (std::uint64_t{static_cast<std::uint8_t>(prio)} << Event::kSeqBits) | seq,
+                      target, kind, data});
+    return seq;
+  }
+  EventHandle schedule_in(SimTime delay, std::uint32_t target, std::uint32_t kind,
+                          std::uint64_t data = 0, Priority prio = Priority::kNormal) {
+    return schedule(now_ + delay, target, kind, data, prio);
+  }
+
+  /// Cancels a pending event; cancelling one that already ran or was cancelled does nothing.
+  void cancel(EventHandle h) {
+    if (h < next_seq_) cancelled_.insert(h);
+  }
+
+  /// Events after the horizon are not run; run() leaves the clock at the horizon.
+  void set_horizon(SimTime h) { horizon_ = h; }
+  [[nodiscard]] SimTime horizon() const { return horizon_; }
+
+  /// At `t`, before any other event at that time, each warm-up listener is called once
+  /// (components reset their statistics there).
+  void set_warmup(SimTime t, std::function<void()> listener) {
+    warmup_ = t;
+    warmup_listeners_.push_back(std::move(listener));
+  }
+  void on_warmup(std::function<void()> listener) { warmup_listeners_.push_back(std::move(listener)); }
+  [[nodiscard]] SimTime warmup() const { return warmup_; }
+
+  /// Runs events in order until the queue is empty, the horizon is passed or stop() is called.
+  void run() {
+    bool warmed = warmup_listeners_.empty() || warmup_ <= now_;
+    if (warmed && !warmup_listeners_.empty()) fire_warmup();
+    while (!queue_.empty() && !stopped_) {
+      const Event e = queue_.top();
+      if (e.time > horizon_) break;
+      if (!warmed && e.time >= warmup_) {
+        now_ = warmup_;
+        fire_warmup();
+        warmed = true;
+      }
+      queue_.pop();
+      if (!cancelled_.empty() && cancelled_.erase(e.handle()) != 0) continue;
+      now_ = e.time;
+      ++events_;
+      components_[e.target]->handle(e);
+    }
+    if (!stopped_) {
+      if (!warmed && warmup_ <= horizon_) {
+        now_ = warmup_;
+        fire_warmup();
+      }
+      if (horizon_ != SimTime::max()) now_ = horizon_;
+    }
+  }
+
+  void stop() { stopped_ = true; }
+  [[nodiscard]] SimTime now() const { return now_; }
+  [[nodiscard]] std::uint64_t events_processed() const { return events_; }
+  [[nodiscard]] std::size_t pending() const { return queue_.size(); }
+  void reserve(std::size_t n) { queue_.reserve(n); }
+
+ private:
+  void fire_warmup() {
+    for (auto& f : warmup_listeners_) f();
+    warmup_listeners_.clear();
+  }
+
+  Queue queue_;
+  std::vector<Component*> components_;
+  std::unordered_set<EventHandle> cancelled_;
+  std::vector<std::function<void()>> warmup_listeners_;
+  SimTime now_ = SimTime::zero();
+  SimTime horizon_ = SimTime::max();
+  SimTime warmup_ = SimTime::zero();
+  std::uint64_t next_seq_ = 0;
+  std::uint64_t events_ = 0;
+  bool stopped_ = false;
+};
+
+using Engine = BasicEngine<QuaternaryHeap>;
+
+}  // namespace capsim

@@ -1,0 +1,52 @@
+#pragma once
+// Simulation time: a signed 64-bit count of nanoseconds (about +/-292 years of range).
+// One type serves for instants and durations; unit-named constructors say which unit a
+// literal is in, e.g. `SimTime::ms(250)` or `SimTime::hours(2)`.
+#include <cmath>
+#include <compare>
+#include <cstdint>
+#include <limits>
+
+namespace capsim {
+
+class SimTime {
+ public:
+  constexpr SimTime() = default;
+
+  static constexpr SimTime ns(std::int64_t v) { return SimTime(v); }
+  static constexpr SimTime us(std::int64_t v) { return SimTime(v * 1'000); }
+  static constexpr SimTime ms(std::int64_t v) { return SimTime(v * 1'000'000); }
+  static constexpr SimTime sec(std::int64_t v) { return SimTime(v * kNsPerSec); }
+  static constexpr SimTime minutes(std::int64_t v) { return sec(v * 60); }
+  static constexpr SimTime hours(std::int64_t v) { return sec(v * 3600); }
+  static constexpr SimTime days(std::int64_t v) { return sec(v * 86400); }
+  /// From a real number of seconds, rounded to the nearest nanosecond and saturated to the range.
+  static SimTime seconds(double s) {
+    const double v = std::nearbyint(s * 1e9);
+    if (!(v < 9.2e18)) return max();
+    if (!(v > -9.2e18)) return min();
+    return SimTime(static_cast<std::int64_t>(v));
+  }
+  static constexpr SimTime zero() { return SimTime(0); }
+  static constexpr SimTime max() { return SimTime(std::numeric_limits<std::int64_t>::max()); }
+  static constexpr SimTime min() { return SimTime(std::numeric_limits<std::int64_t>::min()); }
+
+  [[nodiscard]] constexpr std::int64_t count_ns() const { return ns_; }
+  [[nodiscard]] constexpr double to_seconds() const { return static_cast<double>(ns_) * 1e-9; }
+
+  constexpr auto operator<=>(const SimTime&) const = default;
+  constexpr SimTime operator+(SimTime o) const { return SimTime(ns_ + o.ns_); }
+  constexpr SimTime operator-(SimTime o) const { return SimTime(ns_ - o.ns_); }
+  constexpr SimTime& operator+=(SimTime o) { ns_ += o.ns_; return *this; }
+  constexpr SimTime& operator-=(SimTime o) { ns_ -= o.ns_; return *this; }
+  constexpr SimTime operator*(std::int64_t k) const { return SimTime(ns_ * k); }
+  constexpr std::int64_t operator/(SimTime o) const { return ns_ / o.ns_; }
+
+  static constexpr std::int64_t kNsPerSec = 1'000'000'000;
+
+ private:
+  constexpr explicit SimTime(std::int64_t v) : ns_(v) {}
+  std::int64_t ns_ = 0;
+};
+
+}  // namespace capsim
