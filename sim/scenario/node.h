@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "sim/engine/time.h"
@@ -168,6 +169,7 @@ class MapReader {
   Node node_;
   std::string what_;
   std::vector<std::string> known_;
+  std::vector<std::pair<std::string, std::size_t>> missing_;  // (key, index of its problem)
   bool finished_ = false;
 };
 
@@ -197,6 +199,8 @@ class Document {
   void set_doc_sink(DocSink* sink);
 
  private:
+  static Document make(std::shared_ptr<Context> ctx, const std::string& text,
+                       const std::vector<std::string>& overrides);
   std::shared_ptr<Context> ctx_;
 };
 

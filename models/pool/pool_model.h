@@ -1,0 +1,70 @@
+#pragma once
+// The service pool as an engine component: two events per customer (arrival, departure),
+// waiting customers as arrival times in a ring buffer.
+#include <cstdint>
+
+#include "models/pool/pool_spec.h"
+#include "sim/engine/engine.h"
+#include "sim/engine/ring_buffer.h"
+#include "sim/random/rng.h"
+#include "sim/report/report.h"
+#include "sim/stats/histogram.h"
+#include "sim/stats/time_weighted.h"
+
+namespace capsim {
+
+class PoolModel final : public Component {
+ public:
+  PoolModel(const ArrivalSpec& arrivals, const PoolSpec& pool, Engine& engine, const RandomStreams& streams);
+
+  /// Schedules the first arrival.
+  void start();
+  void handle(const Event& e) override;
+  /// Restarts statistics (at the end of the warm-up).
+  void reset_stats();
+  /// Appends arrivals, completed, rejected (since the last sample), queue_depth and busy
+  /// (time-weighted means over the step).
+  void sample(SimTime now, std::vector<double>& row);
+  static std::vector<std::string> sample_columns();
+  /// Fills the report's metrics and checks for the window [reset time, now].
+  void write_report(Json& j) const;
+
+  /// Counts over the statistics window.
+  [[nodiscard]] std::uint64_t arrived() const { return arrived_ - at_reset_.arrived; }
+  [[nodiscard]] std::uint64_t completed() const { return completed_ - at_reset_.completed; }
+  [[nodiscard]] std::uint64_t rejected() const { return rejected_ - at_reset_.rejected; }
+  [[nodiscard]] std::uint64_t in_system() const { return queue_.size() + static_cast<std::uint64_t>(busy_); }
+
+ private:
+  enum Kind : std::uint32_t { kArrival = 0, kDeparture = 1 };
+  void on_arrival();
+  void on_departure(const Event& e);
+  void start_service(SimTime arrival);
+  SimTime next_gap();
+
+  ArrivalSpec arrivals_;
+  PoolSpec pool_;
+  Engine& engine_;
+  Rng arrival_rng_;
+  Rng service_rng_;
+  Distribution gap_;
+  std::uint32_t id_;
+
+  RingBuffer<std::int64_t> queue_;  // arrival times (ns) of waiting customers
+  std::int64_t busy_ = 0;
+  std::uint64_t queue_cap_;
+
+  // Cumulative counters; the window's figures subtract their values at the reset, and each
+  // timeseries row subtracts their values at the previous sample.
+  struct Counts {
+    std::uint64_t arrived = 0, completed = 0, rejected = 0, waited = 0;
+  };
+  std::uint64_t arrived_ = 0, completed_ = 0, rejected_ = 0, waited_ = 0;
+  Counts at_reset_, at_sample_;
+  SimTime window_start_ = SimTime::zero();
+  std::uint64_t in_system_at_start_ = 0;
+  LogHistogram wait_, e2e_;
+  TimeWeighted queue_depth_, busy_level_;
+};
+
+}  // namespace capsim

@@ -1,0 +1,38 @@
+#include "models/pool/pool_spec.h"
+
+namespace capsim {
+
+using scenario::Help;
+using scenario::MapReader;
+using scenario::Range;
+
+ArrivalSpec read_arrivals(const scenario::Node& node, const std::string& base_dir) {
+  ArrivalSpec a;
+  MapReader r(node, "arrivals");
+  const auto process = r.choice("process", {"arrival process"}, {"poisson", "renewal"}, "poisson");
+  if (process == "poisson") {
+    a.process = ArrivalSpec::Process::kPoisson;
+    a.rate_per_s = r.rate("rate", {"mean arrival rate", "per time"}, Range::positive(1e12));
+  } else {
+    a.process = ArrivalSpec::Process::kRenewal;
+    const auto n = r.child("interarrival", {"distribution of the time between arrivals"}, true, "distribution");
+    if (n.defined()) a.interarrival = parse_distribution(n, Quantity::kSeconds, base_dir);
+  }
+  r.finish();
+  return a;
+}
+
+PoolSpec read_pool(const scenario::Node& node, const std::string& base_dir) {
+  PoolSpec p;
+  MapReader r(node, "pool");
+  p.servers = r.count("servers", {"number of identical servers"}, Range::at_least(1, 1e8));
+  const auto st = r.child("service_time", {"distribution of the service time"}, true, "distribution");
+  if (st.defined()) p.service_time = parse_distribution(st, Quantity::kSeconds, base_dir);
+  p.queue_limit = r.count_or_unlimited(
+      "queue_limit", {"places in the FIFO queue; arrivals beyond it are rejected (queue_full); 0 is a loss system"},
+      Range::non_negative(1e9), std::nullopt);
+  r.finish();
+  return p;
+}
+
+}  // namespace capsim

@@ -1,0 +1,64 @@
+#pragma once
+// A request as it travels from a traffic source through routing and admission to a model
+// replica. Requests live in a RequestPool and are referred to by a 32-bit index, so an event's
+// payload is just that index and a request's state stays in one cache line.
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "sim/engine/time.h"
+
+namespace capsim {
+
+using RequestId = std::uint32_t;
+inline constexpr RequestId kNoRequest = std::numeric_limits<RequestId>::max();
+
+struct Request {
+  SimTime arrival;             ///< when the user sent it (first attempt)
+  SimTime first_token;         ///< when the first output token was produced (0 until then)
+  std::uint64_t user = 0;      ///< user id within its tier (follows the per-user intensity)
+  std::uint32_t input_tokens = 0;
+  std::uint32_t output_tokens = 0;
+  std::uint32_t prefix_begin = 0;  ///< trace replay: first prefix-block id in the pool's block table
+  std::uint16_t prefix_blocks = 0; ///< trace replay: number of 512-token prefix blocks
+  std::uint16_t tier = 0;          ///< index into the scenario's tiers
+  std::uint16_t cls = 0;           ///< index into the scenario's request classes
+  std::uint16_t model = 0;         ///< index into the scenario's models
+  std::uint16_t attempt = 0;       ///< 0 for the first try, then retries
+  std::uint16_t flags = 0;
+};
+static_assert(sizeof(Request) <= 64, "a request must fit in a cache line");
+
+/// Recycles request slots: memory follows the number of requests in flight, not the total.
+class RequestPool {
+ public:
+  RequestId acquire() {
+    if (!free_.empty()) {
+      const RequestId id = free_.back();
+      free_.pop_back();
+      slots_[id] = Request{};
+      return id;
+    }
+    slots_.emplace_back();
+    return static_cast<RequestId>(slots_.size() - 1);
+  }
+  void release(RequestId id) { free_.push_back(id); }
+  Request& operator[](RequestId id) { return slots_[id]; }
+  const Request& operator[](RequestId id) const { return slots_[id]; }
+  [[nodiscard]] std::size_t in_use() const { return slots_.size() - free_.size(); }
+  [[nodiscard]] std::size_t capacity() const { return slots_.size(); }
+
+ private:
+  std::vector<Request> slots_;
+  std::vector<RequestId> free_;
+};
+
+/// Where a traffic source hands its requests: a router, a cluster, a pool.
+class RequestSink {
+ public:
+  virtual ~RequestSink() = default;
+  /// The request `id` (in the shared pool) arrives now.
+  virtual void submit(RequestId id) = 0;
+};
+
+}  // namespace capsim

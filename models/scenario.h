@@ -1,0 +1,31 @@
+#pragma once
+// A whole scenario, read and validated: the run options (sim/scenario/run_spec.h) plus the
+// model sections. This is the only place that knows which top-level keys exist.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/pool/pool_spec.h"
+#include "sim/scenario/node.h"
+#include "sim/scenario/run_spec.h"
+
+namespace capsim {
+
+struct Scenario {
+  scenario::RunSpec run;
+  std::string file;
+  std::string base_dir;
+  ArrivalSpec arrivals;
+  std::optional<PoolSpec> pool;
+};
+
+/// Loads and validates a scenario file with --set overrides; throws scenario::ScenarioError
+/// listing every problem. `docs`, when given, receives every key read.
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides = {},
+                       scenario::DocSink* docs = nullptr);
+
+/// Same, from YAML text (tests); `name` stands for the file in messages.
+Scenario parse_scenario(const std::string& text, const std::string& name,
+                        const std::vector<std::string>& overrides = {});
+
+}  // namespace capsim

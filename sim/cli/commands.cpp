@@ -1,0 +1,157 @@
+#include "sim/cli/commands.h"
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fmt/format.h>
+#include <iostream>
+
+#include "models/world.h"
+#include "sim/cli/progress.h"
+#include "sim/engine/engine.h"
+#include "sim/scenario/node.h"
+
+namespace capsim::cli {
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+/// Bad command-line usage: exit code 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+const char* kTopHelp = R"(capsim: a discrete-event simulator of AI service capacity
+
+Usage: capsim <command> [options]
+
+Commands:
+  run FILE        run a scenario; write report.json and timeseries.csv
+  validate FILE   check a scenario and print every problem (file:line:col: ...)
+
+Options:
+  --help          this help; `capsim <command> --help` for a command's options
+  --version       print the version
+
+Exit codes: 0 ok, 1 check failed, 2 usage or scenario error, 3 run failed.
+)";
+
+po::variables_map parse(const Args& args, const po::options_description& opts,
+                        const po::positional_options_description& pos) {
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  return vm;
+}
+
+void print_help(const char* usage, const po::options_description& opts) {
+  std::cout << usage << "\n" << opts << "\n";
+}
+
+}  // namespace
+
+int cmd_run(const Args& args) {
+  po::options_description opts("Options");
+  opts.add_options()("help,h", "show this help")
+      ("scenario", po::value<std::string>(), "scenario file (YAML)")
+      ("seed", po::value<std::uint64_t>(), "master seed (overrides the scenario's `seed`)")
+      ("out", po::value<std::string>(), "output directory (default: out/<scenario name>/)")
+      ("set", po::value<std::vector<std::string>>()->composing(), "override a key: --set path=value (repeatable)")
+      ("quiet,q", "print nothing but errors")
+      ("json", "print the report as JSON on stdout instead of the summary table")
+      ("deterministic", "omit wall-clock figures so that two runs with one seed are byte-identical");
+  po::positional_options_description pos;
+  pos.add("scenario", 1);
+  const auto vm = parse(args, opts, pos);
+  if (vm.count("help")) {
+    print_help("Usage: capsim run FILE [--seed N] [--out DIR] [--set path=value]... [--quiet] [--json] [--deterministic]", opts);
+    return 0;
+  }
+  if (!vm.count("scenario")) throw UsageError("run: missing the scenario FILE (see capsim run --help)");
+  const auto file = vm["scenario"].as<std::string>();
+  const auto sets = vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  const Scenario s = load_scenario(file, sets);
+  const bool quiet = vm.count("quiet") > 0;
+  const bool json_out = vm.count("json") > 0;
+
+  RunOptions ro;
+  if (vm.count("seed")) ro.seed = vm["seed"].as<std::uint64_t>();
+  ProgressBar bar(fmt::format("run {}", s.run.name), !quiet && stderr_is_terminal());
+  ro.progress = [&](double f) { bar.update(f); };
+  Report rep = run_scenario(s, ro);
+  bar.finish();
+  if (vm.count("deterministic")) strip_wall_clock(rep.json);
+
+  const std::string out = vm.count("out") ? vm["out"].as<std::string>() : fmt::format("out/{}", s.run.name);
+  const auto dir = std::filesystem::path(out);
+  write_file_atomic((dir / "report.json").string(), to_json_text(rep.json));
+  write_file_atomic((dir / "timeseries.csv").string(), rep.series.to_csv());
+  if (json_out) {
+    std::cout << to_json_text(rep.json);
+  } else if (!quiet) {
+    std::cout << console_summary(rep.json) << fmt::format("  wrote {}/report.json, timeseries.csv\n", out);
+  }
+  return 0;
+}
+
+int cmd_validate(const Args& args) {
+  po::options_description opts("Options");
+  opts.add_options()("help,h", "show this help")
+      ("scenario", po::value<std::string>(), "scenario file (YAML)")
+      ("set", po::value<std::vector<std::string>>()->composing(), "override a key: --set path=value (repeatable)")
+      ("quiet,q", "print nothing when the scenario is valid");
+  po::positional_options_description pos;
+  pos.add("scenario", 1);
+  const auto vm = parse(args, opts, pos);
+  if (vm.count("help")) {
+    print_help("Usage: capsim validate FILE [--set path=value]...", opts);
+    return 0;
+  }
+  if (!vm.count("scenario")) throw UsageError("validate: missing the scenario FILE (see capsim validate --help)");
+  const auto file = vm["scenario"].as<std::string>();
+  const auto sets = vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  const Scenario s = load_scenario(file, sets);
+  if (!vm.count("quiet")) std::cout << fmt::format("{}: ok (scenario '{}')\n", file, s.run.name);
+  return 0;
+}
+
+int dispatch(int argc, char** argv) {
+  const Args all(argv + 1, argv + argc);
+  try {
+    if (all.empty() || all[0] == "--help" || all[0] == "-h" || all[0] == "help") {
+      std::cout << kTopHelp;
+      return all.empty() ? 2 : 0;
+    }
+    if (all[0] == "--version" || all[0] == "-V") {
+      std::cout << "capsim " << kVersion << "\n";
+      return 0;
+    }
+    const std::string cmd = all[0];
+    const Args rest(all.begin() + 1, all.end());
+    if (cmd == "run") return cmd_run(rest);
+    if (cmd == "validate") return cmd_validate(rest);
+    throw UsageError(fmt::format("unknown command '{}' (allowed: run, validate; see capsim --help)", cmd));
+  } catch (const scenario::ScenarioError& e) {
+    for (const auto& p : e.problems()) std::cerr << p.str() << "\n";
+    std::cerr << fmt::format("{} problem{} found\n", e.problems().size(), e.problems().size() == 1 ? "" : "s");
+    return 2;
+  } catch (const UsageError& e) {
+    std::cerr << "capsim: " << e.what() << "\n";
+    return 2;
+  } catch (const SimulationError& e) {
+    std::cerr << "capsim: run failed: " << e.what() << "\n";
+    return 3;
+  } catch (const std::exception& e) {
+    std::cerr << "capsim: run failed: " << e.what() << "\n";
+    return 3;
+  }
+}
+
+}  // namespace capsim::cli

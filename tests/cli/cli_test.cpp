@@ -1,0 +1,111 @@
+// The command line as a user and a CI script see it: exit codes, messages, files, bytes.
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int code = -1;
+  std::string out;  // stdout and stderr together
+};
+
+Result sh(const std::string& args) {
+  const std::string cmd = std::string(CAPSIM_BINARY) + " " + args + " 2>&1";
+  Result r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int st = ::pclose(p);
+  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+fs::path temp_dir(const std::string& name) {
+  auto d = fs::temp_directory_path() / ("capsim-cli-test-" + name);
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+const std::string kSmall = std::string(CAPSIM_SOURCE_DIR) + "/scenarios/validation/mmc.yaml";
+const std::string kShort = " --set horizon=300s --set warmup=10s --set report.sample_every=30s";
+
+}  // namespace
+
+TEST_CASE("--help and --version exit 0; an unknown command exits 2", "[cli]") {
+  CHECK(sh("--help").code == 0);
+  CHECK(sh("--version").out.find("capsim ") == 0);
+  CHECK(sh("run --help").code == 0);
+  CHECK(sh("validate --help").code == 0);
+  const auto r = sh("frobnicate");
+  CHECK(r.code == 2);
+  CHECK(r.out.find("unknown command 'frobnicate'") != std::string::npos);
+  CHECK(sh("run").code == 2);
+  CHECK(sh("run " + kSmall + " --no-such-flag").code == 2);
+}
+
+TEST_CASE("validate: a good scenario exits 0, a bad one exits 2 with file:line:col", "[cli]") {
+  CHECK(sh("validate " + kSmall).code == 0);
+  const auto d = temp_dir("validate");
+  std::ofstream(d / "bad.yaml") << "name: bad\nhorizon: 10s\narrivals: {rate: 5/s}\npool:\n  sevrers: 3\n"
+                                   "  service_time: {dist: exponential, mean: 1s}\n";
+  const auto r = sh("validate " + (d / "bad.yaml").string());
+  CHECK(r.code == 2);
+  CHECK(r.out.find((d / "bad.yaml").string() + ":5:3: pool.sevrers: unknown key 'sevrers'; did you mean 'servers'?") !=
+        std::string::npos);
+  CHECK(sh("validate " + (d / "missing.yaml").string()).code == 2);
+}
+
+TEST_CASE("run writes report.json and timeseries.csv; same seed gives the same bytes", "[cli]") {
+  const auto d = temp_dir("run");
+  const auto a = sh("run " + kSmall + kShort + " --deterministic --quiet --out " + (d / "a").string());
+  const auto b = sh("run " + kSmall + kShort + " --deterministic --quiet --out " + (d / "b").string());
+  REQUIRE(a.code == 0);
+  REQUIRE(b.code == 0);
+  CHECK(a.out.empty());
+  const auto ja = slurp(d / "a" / "report.json");
+  CHECK(ja.find("\"rejection_rate\"") != std::string::npos);
+  CHECK(ja.find("wall_s") == std::string::npos);
+  CHECK(ja == slurp(d / "b" / "report.json"));
+  CHECK(slurp(d / "a" / "timeseries.csv") == slurp(d / "b" / "timeseries.csv"));
+  CHECK(slurp(d / "a" / "timeseries.csv").rfind("t_s,arrivals,completed,rejected,queue_depth,busy\n", 0) == 0);
+  // A different seed gives a different report.
+  const auto c = sh("run " + kSmall + kShort + " --seed 2 --deterministic --quiet --out " + (d / "c").string());
+  REQUIRE(c.code == 0);
+  CHECK(slurp(d / "c" / "report.json") != ja);
+  // No temporary files are left behind.
+  for (const auto& e : fs::directory_iterator(d / "a")) CHECK(e.path().string().find(".tmp") == std::string::npos);
+}
+
+TEST_CASE("run prints a summary table, or JSON with --json", "[cli]") {
+  const auto d = temp_dir("summary");
+  const auto r = sh("run " + kSmall + kShort + " --out " + d.string());
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("requests arrived") != std::string::npos);
+  CHECK(r.out.find("check: conservation") != std::string::npos);
+  const auto j = sh("run " + kSmall + kShort + " --json --out " + d.string());
+  REQUIRE(j.code == 0);
+  CHECK(j.out.rfind("{", 0) == 0);
+}
+
+TEST_CASE("a bad --set exits 2 and names the override", "[cli]") {
+  const auto r = sh("run " + kSmall + " --set pool.servers=0 --quiet");
+  CHECK(r.code == 2);
+  CHECK(r.out.find("--set pool.servers=0: pool.servers: must be at least 1") != std::string::npos);
+}

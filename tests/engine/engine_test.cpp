@@ -1,0 +1,136 @@
+// The engine's contract, checked against every event-queue implementation.
+#include <catch2/catch.hpp>
+#include <random>
+#include <vector>
+
+#include "sim/engine/engine.h"
+
+using namespace capsim;
+
+namespace {
+
+template <class Q>
+struct Recorder final : Component {
+  explicit Recorder(BasicEngine<Q>& e) : eng(e) { id = e.add_component(this); }
+  void handle(const Event& ev) override {
+    seen.push_back(ev.data);
+    times.push_back(eng.now());
+    if (ev.kind == 1) eng.schedule_in(SimTime::sec(1), id, 0, ev.data + 100);  // a follow-up
+  }
+  BasicEngine<Q>& eng;
+  std::uint32_t id = 0;
+  std::vector<std::uint64_t> seen;
+  std::vector<SimTime> times;
+};
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("events run in (time, priority, sequence) order", "[engine]", QuaternaryHeap, BinaryHeap,
+                   DaryHeap<2>, DaryHeap<8>) {
+  BasicEngine<TestType> eng;
+  Recorder<TestType> r(eng);
+  eng.schedule(SimTime::sec(3), r.id, 0, 3);
+  eng.schedule(SimTime::sec(1), r.id, 0, 1);
+  eng.schedule(SimTime::sec(2), r.id, 0, 20);                  // same time: sequence order
+  eng.schedule(SimTime::sec(2), r.id, 0, 21);
+  eng.schedule(SimTime::sec(2), r.id, 0, 19, Priority::kHigh);  // same time, higher priority first
+  eng.schedule(SimTime::sec(2), r.id, 0, 22, Priority::kLast);
+  eng.run();
+  CHECK(r.seen == std::vector<std::uint64_t>{1, 19, 20, 21, 22, 3});
+  CHECK(eng.events_processed() == 6);
+  CHECK(eng.now() == SimTime::sec(3));
+}
+
+TEMPLATE_TEST_CASE("many random events come out sorted and ties keep insertion order", "[engine]",
+                   QuaternaryHeap, BinaryHeap, DaryHeap<2>, DaryHeap<8>) {
+  BasicEngine<TestType> eng;
+  Recorder<TestType> r(eng);
+  std::mt19937_64 g(7);
+  std::vector<std::pair<std::int64_t, std::uint64_t>> expected;
+  for (std::uint64_t i = 0; i < 20000; ++i) {
+    const auto t = static_cast<std::int64_t>(g() % 500);  // many ties
+    eng.schedule(SimTime::ms(t), r.id, 0, i);
+    expected.emplace_back(t, i);
+  }
+  std::stable_sort(expected.begin(), expected.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  eng.run();
+  REQUIRE(r.seen.size() == expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) REQUIRE(r.seen[i] == expected[i].second);
+}
+
+TEMPLATE_TEST_CASE("a cancelled event does not run; cancelling twice or after it ran is harmless", "[engine]",
+                   QuaternaryHeap, BinaryHeap) {
+  BasicEngine<TestType> eng;
+  Recorder<TestType> r(eng);
+  eng.schedule(SimTime::sec(1), r.id, 0, 1);
+  const auto h = eng.schedule(SimTime::sec(2), r.id, 0, 2);
+  eng.schedule(SimTime::sec(3), r.id, 0, 3);
+  eng.cancel(h);
+  eng.cancel(h);
+  eng.run();
+  CHECK(r.seen == std::vector<std::uint64_t>{1, 3});
+  eng.cancel(h);  // already gone
+  CHECK(eng.events_processed() == 2);
+}
+
+TEMPLATE_TEST_CASE("events after the horizon do not run and the clock stops at the horizon", "[engine]",
+                   QuaternaryHeap, BinaryHeap) {
+  BasicEngine<TestType> eng;
+  Recorder<TestType> r(eng);
+  eng.set_horizon(SimTime::sec(10));
+  eng.schedule(SimTime::sec(5), r.id, 1, 5);    // schedules a follow-up at 6s
+  eng.schedule(SimTime::sec(10), r.id, 0, 10);  // exactly at the horizon: runs
+  eng.schedule(SimTime::sec(11), r.id, 0, 11);
+  eng.run();
+  CHECK(r.seen == std::vector<std::uint64_t>{5, 105, 10});
+  CHECK(eng.now() == SimTime::sec(10));
+  CHECK(eng.pending() == 1);
+}
+
+TEMPLATE_TEST_CASE("warm-up listeners run once, at the warm-up time, before that time's events", "[engine]",
+                   QuaternaryHeap, BinaryHeap) {
+  BasicEngine<TestType> eng;
+  Recorder<TestType> r(eng);
+  std::vector<std::pair<SimTime, std::size_t>> fired;  // (clock, events seen before)
+  eng.set_warmup(SimTime::sec(4), [&] { fired.emplace_back(eng.now(), r.seen.size()); });
+  for (int t : {1, 3, 4, 6}) eng.schedule(SimTime::sec(t), r.id, 0, static_cast<std::uint64_t>(t));
+  eng.run();
+  REQUIRE(fired.size() == 1);
+  CHECK(fired[0].first == SimTime::sec(4));
+  CHECK(fired[0].second == 2);
+}
+
+TEMPLATE_TEST_CASE("warm-up fires even when no event falls after it", "[engine]", QuaternaryHeap, BinaryHeap) {
+  BasicEngine<TestType> eng;
+  Recorder<TestType> r(eng);
+  int fired = 0;
+  eng.set_horizon(SimTime::sec(10));
+  eng.set_warmup(SimTime::sec(5), [&] { ++fired; });
+  eng.schedule(SimTime::sec(1), r.id, 0, 1);
+  eng.run();
+  CHECK(fired == 1);
+}
+
+TEMPLATE_TEST_CASE("scheduling in the past is a hard error", "[engine]", QuaternaryHeap, BinaryHeap) {
+  BasicEngine<TestType> eng;
+  struct Backwards final : Component {
+    BasicEngine<TestType>* e = nullptr;
+    std::uint32_t id = 0;
+    void handle(const Event&) override { e->schedule(e->now() - SimTime::ns(1), id, 0); }
+  } b;
+  b.e = &eng;
+  b.id = eng.add_component(&b);
+  eng.schedule(SimTime::sec(1), b.id, 0);
+  CHECK_THROWS_AS(eng.run(), SimulationError);
+}
+
+TEST_CASE("SimTime unit constructors agree", "[engine][time]") {
+  CHECK(SimTime::ms(1500) == SimTime::seconds(1.5));
+  CHECK(SimTime::minutes(2) == SimTime::sec(120));
+  CHECK(SimTime::hours(1) == SimTime::minutes(60));
+  CHECK(SimTime::days(1) == SimTime::hours(24));
+  CHECK(SimTime::us(1).count_ns() == 1000);
+  CHECK(SimTime::seconds(1e30) == SimTime::max());
+  CHECK(SimTime::sec(3).to_seconds() == 3.0);
+}
