@@ -876,8 +876,11 @@ Distribution parse_distribution(const scenario::Node& node, Quantity q, const st
   const std::string expected =
       secs ? "a duration (e.g. 250ms) or a distribution {dist: NAME, ...}"
            : "a number or a distribution {dist: NAME, ...}";
-  if (!node.defined() || node.is_null()) {
-    node.error(fmt::format("missing: expected {}", expected));
+  // An absent key was reported as missing by the reader that fetched it as required; a second
+  // message about it would be noise.
+  if (!node.defined()) return {};
+  if (node.is_null()) {
+    node.error(fmt::format("has no value (expected {})", expected));
     return {};
   }
   if (node.is_scalar()) {

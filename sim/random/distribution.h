@@ -250,6 +250,9 @@ const std::vector<std::string>& distribution_names();
 /// values may not be negative. Problems are recorded on `node` (see scenario::Document::check)
 /// and the result is then the constant 0. `base_dir` resolves relative `csv:` paths; a bad
 /// CSV row throws scenario::ScenarioError located in the CSV file.
+/// Pass a node fetched as required (MapReader::child(key, help, true)), or check defined()
+/// first for an optional key: an absent node gives the constant 0 without a problem of its
+/// own, since the reader has already reported it missing.
 Distribution parse_distribution(const scenario::Node& node, Quantity q, const std::string& base_dir);
 
 /// The numeric column `column` of a CSV file with a header row. For kSeconds each cell is a

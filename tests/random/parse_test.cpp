@@ -205,9 +205,14 @@ TEST_CASE("parse: a missing required parameter", "[random][parse]") {
   CHECK(no_dist.where.line == 2);
   CHECK_THAT(no_dist.message, Catch::Contains("missing required key 'dist' (allowed: constant,"));
 
+  // Reported once, by the reader that fetched the key as required.
   const auto absent = one_problem("other: 1\n");
   CHECK(absent.path == "d");
   CHECK_THAT(absent.message, Catch::Contains("missing required key 'd'"));
+
+  const auto null = one_problem("d:\n");
+  CHECK(null.path == "d");
+  CHECK_THAT(null.message, Catch::Contains("has no value"));
 }
 
 TEST_CASE("parse: alternative parameter sets are exclusive", "[random][parse]") {
@@ -373,7 +378,8 @@ TEST_CASE("parse: CSV errors name the file, line and column", "[random][parse]")
     CHECK(r.problems[0].path == "d.unit");
   }
   SECTION("unit is not a key for plain numbers") {
-    const auto r = parse("d: {dist: empirical, csv: bad.csv, column: latency_ms, unit: ms}",
+    (void)dir.write("good.csv", "latency_ms\n1\n");
+    const auto r = parse("d: {dist: empirical, csv: good.csv, column: latency_ms, unit: ms}",
                          Quantity::kNumber, base);
     REQUIRE_FALSE(r.problems.empty());
     CHECK(r.problems.back().path == "d.unit");
