@@ -58,8 +58,14 @@ class BasicEngine {
                             " ns, now " + std::to_string(now_.count_ns()) + " ns");
     }
     const std::uint64_t seq = next_seq_++;
-    queue_.push(Event{at, (std::uint64_t{static_cast<std::uint8_t>(prio)} << Event::kSeqBits) | seq,
-                      target, kind, data});
+    const Event e{at, (std::uint64_t{static_cast<std::uint8_t>(prio)} << Event::kSeqBits) | seq, target, kind, data};
+    if (top_spent_) {
+      // The running event is still at the top of the heap: put the new one in its place.
+      top_spent_ = false;
+      queue_.replace_top(e);
+    } else {
+      queue_.push(e);
+    }
     return seq;
   }
   EventHandle schedule_in(SimTime delay, std::uint32_t target, std::uint32_t kind,
@@ -69,7 +75,11 @@ class BasicEngine {
 
   /// Cancels a pending event; cancelling one that already ran or was cancelled does nothing.
   void cancel(EventHandle h) {
-    if (h < next_seq_) cancelled_.insert(h);
+    if (h >= next_seq_) return;
+    cancelled_.insert(h);
+    // Marks of events that already ran would stay forever and slow every pop: drop them
+    // when they outnumber the pending events (amortised O(1) per cancel).
+    if (cancelled_.size() > 64 && cancelled_.size() > 2 * queue_.size()) purge_cancelled();
   }
 
   /// Events after the horizon are not run; run() leaves the clock at the horizon.
@@ -97,11 +107,20 @@ class BasicEngine {
         fire_warmup();
         warmed = true;
       }
-      queue_.pop();
-      if (!cancelled_.empty() && cancelled_.erase(e.handle()) != 0) continue;
+      if (!cancelled_.empty() && cancelled_.erase(e.handle()) != 0) {
+        queue_.pop();
+        continue;
+      }
       now_ = e.time;
       ++events_;
+      // The event stays at the top while it runs; the first event it schedules replaces it
+      // (see schedule()), otherwise it is popped after the handler returns.
+      top_spent_ = true;
       components_[e.target]->handle(e);
+      if (top_spent_) {
+        top_spent_ = false;
+        queue_.pop();
+      }
     }
     if (!stopped_) {
       if (!warmed && warmup_ <= horizon_) {
@@ -115,10 +134,18 @@ class BasicEngine {
   void stop() { stopped_ = true; }
   [[nodiscard]] SimTime now() const { return now_; }
   [[nodiscard]] std::uint64_t events_processed() const { return events_; }
-  [[nodiscard]] std::size_t pending() const { return queue_.size(); }
+  [[nodiscard]] std::size_t pending() const { return queue_.size() - (top_spent_ ? 1 : 0); }
   void reserve(std::size_t n) { queue_.reserve(n); }
 
  private:
+  void purge_cancelled() {
+    std::unordered_set<EventHandle> live;
+    queue_.for_each([&](const Event& e) {
+      if (cancelled_.count(e.handle()) != 0) live.insert(e.handle());
+    });
+    cancelled_.swap(live);
+  }
+
   void fire_warmup() {
     for (auto& f : warmup_listeners_) f();
     warmup_listeners_.clear();
@@ -134,6 +161,7 @@ class BasicEngine {
   std::uint64_t next_seq_ = 0;
   std::uint64_t events_ = 0;
   bool stopped_ = false;
+  bool top_spent_ = false;  // the top of the queue is the event being handled
 };
 
 using Engine = BasicEngine<QuaternaryHeap>;

@@ -26,9 +26,14 @@ struct Event {
   [[nodiscard]] int priority() const { return static_cast<int>(order >> kSeqBits); }
 };
 
-/// The one event order: time, then priority, then sequence number.
+/// The one event order: time, then priority, then sequence number. As one signed 128-bit
+/// comparison (time in the high half, order in the low half), which compiles to a
+/// compare-and-subtract pair without branches.
 inline bool event_before(const Event& a, const Event& b) {
-  return a.time < b.time || (a.time == b.time && a.order < b.order);
+  __extension__ using Key = __int128;
+  const Key ka = (static_cast<Key>(a.time.count_ns()) << 64) | a.order;
+  const Key kb = (static_cast<Key>(b.time.count_ns()) << 64) | b.order;
+  return ka < kb;
 }
 
 }  // namespace capsim

@@ -1,5 +1,6 @@
 // The engine's contract, checked against every event-queue implementation.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <random>
 #include <vector>
 
@@ -133,4 +134,43 @@ TEST_CASE("SimTime unit constructors agree", "[engine][time]") {
   CHECK(SimTime::us(1).count_ns() == 1000);
   CHECK(SimTime::seconds(1e30) == SimTime::max());
   CHECK(SimTime::sec(3).to_seconds() == 3.0);
+}
+
+TEMPLATE_TEST_CASE("cancelling events that already ran does not accumulate marks", "[engine]", QuaternaryHeap,
+                   BinaryHeap) {
+  BasicEngine<TestType> eng;
+  Recorder<TestType> r(eng);
+  std::vector<EventHandle> ran;
+  for (int i = 0; i < 1000; ++i) ran.push_back(eng.schedule(SimTime::ms(i), r.id, 0, 1));
+  eng.run();
+  const auto pending = eng.schedule(eng.now() + SimTime::sec(1), r.id, 0, 2);
+  for (auto h : ran) eng.cancel(h);  // all stale
+  eng.cancel(pending);
+  eng.schedule(eng.now() + SimTime::sec(2), r.id, 0, 3);
+  eng.run();
+  CHECK(r.seen.back() == 3);
+  CHECK(std::count(r.seen.begin(), r.seen.end(), 2) == 0);
+}
+
+TEMPLATE_TEST_CASE("an event's first successor takes its place in the queue (replace-top)", "[engine]",
+                   QuaternaryHeap, BinaryHeap) {
+  // A handler that schedules two events, one earlier than everything pending: both run in order.
+  BasicEngine<TestType> eng;
+  Recorder<TestType> r(eng);
+  struct Fork final : Component {
+    BasicEngine<TestType>* e = nullptr;
+    std::uint32_t target = 0;
+    void handle(const Event&) override {
+      e->schedule_in(SimTime::ms(5), target, 0, 50);
+      e->schedule_in(SimTime::ms(1), target, 0, 10);
+      CHECK(e->pending() == 3);
+    }
+  } f;
+  f.e = &eng;
+  f.target = r.id;
+  const auto fid = eng.add_component(&f);
+  eng.schedule(SimTime::ms(0), fid, 0);
+  eng.schedule(SimTime::ms(3), r.id, 0, 30);
+  eng.run();
+  CHECK(r.seen == std::vector<std::uint64_t>{10, 30, 50});
 }
