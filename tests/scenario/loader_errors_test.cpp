@@ -113,7 +113,7 @@ TEST_CASE("a missing file is reported by name", "[scenario]") {
   }
 }
 
-TEST_CASE("--set overrides any key, including list items and whole mappings", "[scenario]") {
+TEST_CASE("command-line overrides (--set) change any key, including whole mappings", "[scenario]") {
   const auto s = parse_scenario(kGood, "t.yaml",
                                 {"pool.servers=12", "pool.queue_limit=5", "arrivals={process: poisson, rate: 3/s}",
                                  "report.sample_every=2s"});
