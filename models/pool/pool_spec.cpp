@@ -16,7 +16,14 @@ ArrivalSpec read_arrivals(const scenario::Node& node, const std::string& base_di
   } else {
     a.process = ArrivalSpec::Process::kRenewal;
     const auto n = r.child("interarrival", {"distribution of the time between arrivals"}, true, "distribution");
-    if (n.defined()) a.interarrival = parse_distribution(n, Quantity::kSeconds, base_dir);
+    if (n.defined()) {
+      const std::size_t before = n.problems_so_far();
+      a.interarrival = parse_distribution(n, Quantity::kSeconds, base_dir);
+      // A zero mean gap would pile arrivals up at one instant and never advance the clock.
+      if (n.problems_so_far() == before && !(a.interarrival->mean() > 0)) {
+        n.error("the mean time between arrivals must be greater than 0");
+      }
+    }
   }
   r.finish();
   return a;

@@ -32,7 +32,7 @@ class SimTime {
   static constexpr SimTime min() { return SimTime(std::numeric_limits<std::int64_t>::min()); }
 
   [[nodiscard]] constexpr std::int64_t count_ns() const { return ns_; }
-  [[nodiscard]] constexpr double to_seconds() const { return static_cast<double>(ns_) * 1e-9; }
+  [[nodiscard]] constexpr double to_seconds() const { return static_cast<double>(ns_) / 1e9; }  // exact for whole seconds
 
   constexpr auto operator<=>(const SimTime&) const = default;
   constexpr SimTime operator+(SimTime o) const { return SimTime(ns_ + o.ns_); }

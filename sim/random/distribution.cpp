@@ -1,6 +1,10 @@
 #include "sim/random/distribution.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <boost/math/policies/policy.hpp>
+#include <boost/math/special_functions/erf.hpp>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -9,10 +13,6 @@
 #include <optional>
 #include <stdexcept>
 #include <utility>
-
-#include <boost/math/policies/policy.hpp>
-#include <boost/math/special_functions/erf.hpp>
-#include <fmt/format.h>
 
 #include "sim/scenario/node.h"
 #include "sim/scenario/units.h"
@@ -41,7 +41,9 @@ double normal_pdf(double z) {
 }
 
 // z * pdf(z), which is 0 at the infinite ends.
-double z_pdf(double z) { return std::isinf(z) ? 0.0 : z * normal_pdf(z); }
+double z_pdf(double z) {
+  return std::isinf(z) ? 0.0 : z * normal_pdf(z);
+}
 
 }  // namespace
 
@@ -66,7 +68,9 @@ constexpr double kZ99 = 2.3263478740408408;
 // and almost certainly a typo, e.g. min: 10s for a mean of 10ms).
 constexpr double kMinNormalMass = 1e-6;
 
-[[noreturn]] void invalid(const std::string& message) { throw std::invalid_argument(message); }
+[[noreturn]] void invalid(const std::string& message) {
+  throw std::invalid_argument(message);
+}
 
 void require_finite(double v, std::string_view what) {
   if (!std::isfinite(v)) invalid(fmt::format("{} must be a finite number (got {})", what, v));
@@ -77,7 +81,9 @@ void require_positive(double v, std::string_view what) {
   if (!(v > 0)) invalid(fmt::format("{} must be greater than 0 (got {:g})", what, v));
 }
 
-std::string fmt_num(double v) { return fmt::format("{:g}", v); }
+std::string fmt_num(double v) {
+  return fmt::format("{:g}", v);
+}
 
 // P(min <= Z <= max) for a standard normal, without cancellation in the tails.
 double normal_mass(double a, double b) {
@@ -95,19 +101,23 @@ Distribution Distribution::constant(double value) {
 
 Distribution Distribution::exponential_mean(double mean) {
   require_positive(mean, "mean");
-  return Distribution(dist::Exponential{mean, boost::random::exponential_distribution<double>(1.0 / mean)});
+  return Distribution(
+      dist::Exponential{mean, boost::random::exponential_distribution<double>(1.0 / mean)});
 }
 
 Distribution Distribution::exponential_rate(double rate) {
   require_positive(rate, "rate");
-  return Distribution(dist::Exponential{1.0 / rate, boost::random::exponential_distribution<double>(rate)});
+  return Distribution(
+      dist::Exponential{1.0 / rate, boost::random::exponential_distribution<double>(rate)});
 }
 
 Distribution Distribution::uniform(double min, double max) {
   require_finite(min, "min");
   require_finite(max, "max");
-  if (!(min < max)) invalid(fmt::format("max must be greater than min (got min {:g}, max {:g})", min, max));
-  return Distribution(dist::Uniform{min, max, boost::random::uniform_real_distribution<double>(min, max)});
+  if (!(min < max))
+    invalid(fmt::format("max must be greater than min (got min {:g}, max {:g})", min, max));
+  return Distribution(
+      dist::Uniform{min, max, boost::random::uniform_real_distribution<double>(min, max)});
 }
 
 Distribution Distribution::normal(double mean, double sd, double min, double max) {
@@ -116,7 +126,8 @@ Distribution Distribution::normal(double mean, double sd, double min, double max
   if (std::isnan(min) || std::isnan(max) || min == kInf || max == -kInf) {
     invalid("min and max must be numbers");
   }
-  if (!(min < max)) invalid(fmt::format("max must be greater than min (got min {:g}, max {:g})", min, max));
+  if (!(min < max))
+    invalid(fmt::format("max must be greater than min (got min {:g}, max {:g})", min, max));
   dist::Normal n{};
   n.mean = mean;
   n.sd = sd;
@@ -126,9 +137,10 @@ Distribution Distribution::normal(double mean, double sd, double min, double max
   const double b = (max - mean) / sd;
   n.mass = normal_mass(a, b);
   if (!(n.mass >= kMinNormalMass)) {
-    invalid(fmt::format("min and max keep only {:.3g} of the normal's probability (at least {:g} "
-                        "needed); widen them or change mean and sd",
-                        n.mass, kMinNormalMass));
+    invalid(
+        fmt::format("min and max keep only {:.3g} of the normal's probability (at least {:g} "
+                    "needed); widen them or change mean and sd",
+                    n.mass, kMinNormalMass));
   }
   n.sign = 1.0;
   n.p_lo = 0.0;
@@ -161,7 +173,9 @@ Distribution Distribution::lognormal(double mu, double sigma) {
 Distribution Distribution::lognormal_median_p99(double median, double p99) {
   require_positive(median, "median");
   require_positive(p99, "p99");
-  if (!(p99 > median)) invalid(fmt::format("p99 must be greater than median (got median {:g}, p99 {:g})", median, p99));
+  if (!(p99 > median))
+    invalid(
+        fmt::format("p99 must be greater than median (got median {:g}, p99 {:g})", median, p99));
   return lognormal(std::log(median), std::log(p99 / median) / kZ99);
 }
 
@@ -176,13 +190,15 @@ Distribution Distribution::lognormal_mean_sd(double mean, double sd) {
 Distribution Distribution::gamma(double shape, double scale) {
   require_positive(shape, "shape");
   require_positive(scale, "scale");
-  return Distribution(dist::Gamma{shape, scale, boost::random::gamma_distribution<double>(shape, scale)});
+  return Distribution(
+      dist::Gamma{shape, scale, boost::random::gamma_distribution<double>(shape, scale)});
 }
 
 Distribution Distribution::weibull(double shape, double scale) {
   require_positive(shape, "shape");
   require_positive(scale, "scale");
-  return Distribution(dist::Weibull{shape, scale, boost::random::weibull_distribution<double>(shape, scale)});
+  return Distribution(
+      dist::Weibull{shape, scale, boost::random::weibull_distribution<double>(shape, scale)});
 }
 
 Distribution Distribution::pareto(double alpha, double xm) {
@@ -195,7 +211,8 @@ Distribution Distribution::bounded_pareto(double alpha, double min, double max) 
   require_positive(alpha, "alpha");
   require_positive(min, "min");
   require_positive(max, "max");
-  if (!(min < max)) invalid(fmt::format("max must be greater than min (got min {:g}, max {:g})", min, max));
+  if (!(min < max))
+    invalid(fmt::format("max must be greater than min (got min {:g}, max {:g})", min, max));
   // 1 - (min/max)^alpha without cancellation when the ratio is close to 1.
   const double c = -std::expm1(alpha * std::log(min / max));
   return Distribution(dist::BoundedPareto{alpha, min, max, -1.0 / alpha, c});
@@ -203,7 +220,6 @@ Distribution Distribution::bounded_pareto(double alpha, double min, double max) 
 
 Distribution Distribution::empirical(std::vector<double> values, std::vector<double> weights) {
   if (values.empty()) invalid("values must not be empty");
-  if (values.size() > std::size_t{1} << 40) invalid("too many values");
   for (const double v : values) require_finite(v, "every value");
   if (weights.empty()) weights.assign(values.size(), 1.0);
   if (weights.size() != values.size()) {
@@ -350,7 +366,9 @@ std::string Distribution::describe() const {
   return std::visit(
       Overloaded{
           [](const dist::Constant& d) { return fmt::format("constant({})", fmt_num(d.value)); },
-          [](const dist::Exponential& d) { return fmt::format("exponential(mean={})", fmt_num(d.mean)); },
+          [](const dist::Exponential& d) {
+            return fmt::format("exponential(mean={})", fmt_num(d.mean));
+          },
           [](const dist::Uniform& d) {
             return fmt::format("uniform(min={}, max={})", fmt_num(d.min), fmt_num(d.max));
           },
@@ -385,16 +403,16 @@ std::string Distribution::describe() const {
 }
 
 std::string_view Distribution::name() const {
-  static constexpr std::string_view kNames[] = {"constant", "exponential", "uniform", "normal",
-                                                "lognormal", "gamma", "weibull", "pareto",
-                                                "bounded_pareto", "empirical"};
+  static constexpr std::string_view kNames[] = {
+      "constant", "exponential", "uniform", "normal",         "lognormal",
+      "gamma",    "weibull",     "pareto",  "bounded_pareto", "empirical"};
   static_assert(std::size(kNames) == std::variant_size_v<Variant>);
   return kNames[v_.index()];
 }
 
 const std::vector<std::string>& distribution_names() {
-  static const std::vector<std::string> kNames{"constant", "exponential", "uniform", "normal",
-                                               "lognormal", "gamma", "weibull", "pareto",
+  static const std::vector<std::string> kNames{"constant",       "exponential", "uniform", "normal",
+                                               "lognormal",      "gamma",       "weibull", "pareto",
                                                "bounded_pareto", "empirical"};
   return kNames;
 }
@@ -470,7 +488,8 @@ std::vector<double> read_csv_column(const std::string& path, const std::string& 
     if (!line.empty() && line.back() == '\r') line.pop_back();
     return true;
   };
-  if (!next_line()) throw ScenarioError(Location{path, 0, 0}, where, "the file is empty (expected a header row)");
+  if (!next_line())
+    throw ScenarioError(Location{path, 0, 0}, where, "the file is empty (expected a header row)");
   if (line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // UTF-8 byte-order mark
   const auto header = split_csv(line);
   std::vector<std::string> names;
@@ -478,9 +497,10 @@ std::vector<double> read_csv_column(const std::string& path, const std::string& 
   const auto it = std::find(names.begin(), names.end(), column);
   if (it == names.end()) {
     const auto near = scenario::did_you_mean(column, names);
-    throw ScenarioError(Location{path, 1, 1}, where,
-                        fmt::format("no such column in the header{} (columns: {})",
-                                    near ? fmt::format("; did you mean '{}'?", *near) : "", join(names)));
+    throw ScenarioError(
+        Location{path, 1, 1}, where,
+        fmt::format("no such column in the header{} (columns: {})",
+                    near ? fmt::format("; did you mean '{}'?", *near) : "", join(names)));
   }
   const auto index = static_cast<std::size_t>(it - names.begin());
 
@@ -489,8 +509,9 @@ std::vector<double> read_csv_column(const std::string& path, const std::string& 
     if (trim(line).empty()) continue;
     const auto cells = split_csv(line);
     if (cells.size() <= index) {
-      throw ScenarioError(Location{path, line_no, 1}, where,
-                          fmt::format("the row has {} fields but the header has {}", cells.size(), header.size()));
+      throw ScenarioError(
+          Location{path, line_no, 1}, where,
+          fmt::format("the row has {} fields but the header has {}", cells.size(), header.size()));
     }
     const Cell& cell = cells[index];
     const Location loc{path, line_no, cell.column};
@@ -508,19 +529,25 @@ std::vector<double> read_csv_column(const std::string& path, const std::string& 
       } else if (bare_unit_s > 0 && n.ok()) {
         v = n.value() * bare_unit_s;
       } else if (n.ok()) {
-        throw ScenarioError(loc, where,
-                            fmt::format("'{}' has no unit (write e.g. 250ms, or give `unit:` next to "
-                                        "`csv:` for a column of plain numbers)",
-                                        cell.text));
+        throw ScenarioError(
+            loc, where,
+            fmt::format("'{}' has no unit (write e.g. 250ms, or give `unit:` next to "
+                        "`csv:` for a column of plain numbers)",
+                        cell.text));
       } else {
-        throw ScenarioError(loc, where, fmt::format("'{}' is not a duration ({})", cell.text, d.error()));
+        throw ScenarioError(loc, where,
+                            fmt::format("'{}' is not a duration ({})", cell.text, d.error()));
       }
-      if (v < 0) throw ScenarioError(loc, where, fmt::format("'{}': durations cannot be negative", cell.text));
+      if (v < 0)
+        throw ScenarioError(loc, where,
+                            fmt::format("'{}': durations cannot be negative", cell.text));
     }
-    if (!std::isfinite(v)) throw ScenarioError(loc, where, fmt::format("'{}' is not a finite number", cell.text));
+    if (!std::isfinite(v))
+      throw ScenarioError(loc, where, fmt::format("'{}' is not a finite number", cell.text));
     out.push_back(v);
   }
-  if (out.empty()) throw ScenarioError(Location{path, 1, 1}, where, "no values (the file has only a header)");
+  if (out.empty())
+    throw ScenarioError(Location{path, 1, 1}, where, "no values (the file has only a header)");
   return out;
 }
 
@@ -578,7 +605,9 @@ class Params {
 
   std::optional<Param> read(std::string_view key, std::string_view help, Range range, bool required,
                             Kind kind) {
-    const std::string_view type = kind == Kind::kDuration ? "duration" : kind == Kind::kRate ? "rate" : "number";
+    const std::string_view type = kind == Kind::kDuration ? "duration"
+                                  : kind == Kind::kRate   ? "rate"
+                                                          : "number";
     const std::string_view unit = kind == Kind::kDuration ? "s" : kind == Kind::kRate ? "1/s" : "";
     const Node n = r_.child(key, Help{help, unit}, required, type);
     if (!n.defined()) {
@@ -589,7 +618,9 @@ class Params {
       fail(n, "has no value");
       return std::nullopt;
     }
-    const auto v = kind == Kind::kDuration ? n.as_seconds() : kind == Kind::kRate ? n.as_rate() : n.as_number();
+    const auto v = kind == Kind::kDuration ? n.as_seconds()
+                   : kind == Kind::kRate   ? n.as_rate()
+                                           : n.as_number();
     if (!v) {
       ok_ = false;
       return std::nullopt;
@@ -647,16 +678,17 @@ int pick_form(Params& p, std::string_view dist, std::initializer_list<Form> form
 
 void require_less(Params& p, const Param& lo, const Param& hi, std::string_view lo_key) {
   if (!(lo.value < hi.value)) {
-    p.fail(hi.node, fmt::format("must be greater than {} (got {}; {} is {})", lo_key, hi.node.text(),
-                                lo_key, lo.node.text()));
+    p.fail(hi.node, fmt::format("must be greater than {} (got {}; {} is {})", lo_key,
+                                hi.node.text(), lo_key, lo.node.text()));
   }
 }
 
-std::optional<std::vector<double>> read_value_list(Params& p, const Node& n, bool seconds, bool weights) {
+std::optional<std::vector<double>> read_value_list(Params& p, const Node& n, bool seconds,
+                                                   bool weights) {
   if (!n.is_list()) {
-    p.fail(n, weights ? "expected a list of weights, e.g. [3, 1]"
-                      : seconds ? "expected a list of durations, e.g. [120ms, 250ms, 1s]"
-                                : "expected a list of numbers, e.g. [1, 2, 5]");
+    p.fail(n, weights   ? "expected a list of weights, e.g. [3, 1]"
+              : seconds ? "expected a list of durations, e.g. [120ms, 250ms, 1s]"
+                        : "expected a list of numbers, e.g. [1, 2, 5]");
     return std::nullopt;
   }
   const auto items = n.items();
@@ -689,12 +721,15 @@ std::optional<std::vector<double>> read_value_list(Params& p, const Node& n, boo
 std::optional<Distribution> parse_empirical(Params& p, const std::string& base_dir) {
   MapReader& r = p.reader();
   const bool secs = p.seconds();
-  const int form = secs ? pick_form(p, "empirical", {{"values", "weights"}, {"csv", "column", "unit"}})
-                        : pick_form(p, "empirical", {{"values", "weights"}, {"csv", "column"}});
+  const int form =
+      secs ? pick_form(p, "empirical", {{"values", "weights"}, {"csv", "column", "unit"}})
+           : pick_form(p, "empirical", {{"values", "weights"}, {"csv", "column"}});
   if (form == 0) {
-    const Node vn = r.child("values", Help{secs ? "the durations drawn" : "the values drawn", secs ? "s" : ""},
-                            true, "list");
-    const Node wn = r.child("weights", Help{"relative weight of each value (default: equal)"}, false, "list");
+    const Node vn =
+        r.child("values", Help{secs ? "the durations drawn" : "the values drawn", secs ? "s" : ""},
+                true, "list");
+    const Node wn =
+        r.child("weights", Help{"relative weight of each value (default: equal)"}, false, "list");
     if (!vn.defined()) {
       p.fail();
       return std::nullopt;
@@ -705,7 +740,8 @@ std::optional<Distribution> parse_empirical(Params& p, const std::string& base_d
     if (!values || !weights) return std::nullopt;
     if (!weights->empty()) {
       if (weights->size() != values->size()) {
-        p.fail(wn, fmt::format("has {} entries but values has {}", weights->size(), values->size()));
+        p.fail(wn,
+               fmt::format("has {} entries but values has {}", weights->size(), values->size()));
         return std::nullopt;
       }
       double total = 0;
@@ -718,16 +754,19 @@ std::optional<Distribution> parse_empirical(Params& p, const std::string& base_d
     return Distribution::empirical(*values, *weights);
   }
   if (form == 1) {
-    const Node cn = r.child("csv", Help{"CSV file with a header row, relative to the scenario file"}, true, "string");
+    const Node cn = r.child(
+        "csv", Help{"CSV file with a header row, relative to the scenario file"}, true, "string");
     const std::string column = r.string("column", Help{"name of the numeric column to read"});
     double unit_s = 0;
     if (secs) {
-      const Node un = r.child("unit", Help{"unit of plain numbers in the column (ns, us, ms, s, m, h, d)"},
-                              false, "string");
+      const Node un =
+          r.child("unit", Help{"unit of plain numbers in the column (ns, us, ms, s, m, h, d)"},
+                  false, "string");
       if (un.defined()) {
         const auto u = units::parse_duration(fmt::format("1{}", un.text()));
         if (!un.is_scalar() || un.text().empty() || !u.ok()) {
-          p.fail(un, fmt::format("'{}' is not a unit (allowed: ns, us, ms, s, m, min, h, d, w)", un.text()));
+          p.fail(un, fmt::format("'{}' is not a unit (allowed: ns, us, ms, s, m, min, h, d, w)",
+                                 un.text()));
         } else {
           unit_s = u.value().to_seconds();
         }
@@ -752,13 +791,14 @@ std::optional<Distribution> parse_empirical(Params& p, const std::string& base_d
       p.fail(cn, fmt::format("cannot open '{}'", resolved));
       return std::nullopt;
     }
-    return Distribution::empirical(read_csv_column(resolved, column, secs ? Quantity::kSeconds : Quantity::kNumber,
-                                                   unit_s));
+    return Distribution::empirical(
+        read_csv_column(resolved, column, secs ? Quantity::kSeconds : Quantity::kNumber, unit_s));
   }
   return std::nullopt;
 }
 
-std::optional<Distribution> parse_kind(const std::string& name, Params& p, const std::string& base_dir) {
+std::optional<Distribution> parse_kind(const std::string& name, Params& p,
+                                       const std::string& base_dir) {
   const Range any{};
   const Range pos = Range::positive();
   const Range loc = p.location_range();
@@ -790,18 +830,20 @@ std::optional<Distribution> parse_kind(const std::string& name, Params& p, const
   if (name == "normal") {
     const auto mean = p.scale("mean", "mean before truncation", any);
     const auto sd = p.scale("sd", "standard deviation before truncation", pos);
-    const auto lo = p.scale("min",
-                            p.seconds() ? "lower truncation bound; required for durations, which cannot "
-                                          "be negative (e.g. min: 0s)"
-                                        : "lower truncation bound (default: none)",
-                            loc, p.seconds());
+    const auto lo =
+        p.scale("min",
+                p.seconds() ? "lower truncation bound; required for durations, which cannot "
+                              "be negative (e.g. min: 0s)"
+                            : "lower truncation bound (default: none)",
+                loc, p.seconds());
     const auto hi = p.scale("max", "upper truncation bound (default: none)", any, false);
     if (!mean || !sd || !p.ok()) return std::nullopt;
     const double min = lo ? lo->value : -kInf;
     const double max = hi ? hi->value : kInf;
     if (lo && hi) require_less(p, *lo, *hi, "min");
     if (!p.ok()) return std::nullopt;
-    const double mass = normal_mass((min - mean->value) / sd->value, (max - mean->value) / sd->value);
+    const double mass =
+        normal_mass((min - mean->value) / sd->value, (max - mean->value) / sd->value);
     if (!(mass >= kMinNormalMass)) {
       p.fail(lo ? lo->node : hi->node,
              fmt::format("min and max keep only {:.3g} of the normal's probability (at least {:g} "
@@ -812,9 +854,11 @@ std::optional<Distribution> parse_kind(const std::string& name, Params& p, const
     return Distribution::normal(mean->value, sd->value, min, max);
   }
   if (name == "lognormal") {
-    const int form = pick_form(p, "lognormal", {{"mu", "sigma"}, {"median", "p99"}, {"mean", "sd"}});
+    const int form =
+        pick_form(p, "lognormal", {{"mu", "sigma"}, {"median", "p99"}, {"mean", "sd"}});
     if (form == 0) {
-      const auto mu = p.shape("mu", p.seconds() ? "mean of ln(X), X in seconds" : "mean of ln(X)", any);
+      const auto mu =
+          p.shape("mu", p.seconds() ? "mean of ln(X), X in seconds" : "mean of ln(X)", any);
       const auto sigma = p.shape("sigma", "standard deviation of ln(X)", pos);
       if (mu && sigma) return Distribution::lognormal(mu->value, sigma->value);
     } else if (form == 1) {
@@ -822,8 +866,8 @@ std::optional<Distribution> parse_kind(const std::string& name, Params& p, const
       const auto p99 = p.scale("p99", "99th percentile", pos);
       if (!median || !p99) return std::nullopt;
       if (!(p99->value > median->value)) {
-        p.fail(p99->node, fmt::format("must be greater than median (got {}; median is {})", p99->node.text(),
-                                      median->node.text()));
+        p.fail(p99->node, fmt::format("must be greater than median (got {}; median is {})",
+                                      p99->node.text(), median->node.text()));
         return std::nullopt;
       }
       return Distribution::lognormal_median_p99(median->value, p99->value);
@@ -871,11 +915,11 @@ std::optional<Distribution> parse_kind(const std::string& name, Params& p, const
 
 }  // namespace
 
-Distribution parse_distribution(const scenario::Node& node, Quantity q, const std::string& base_dir) {
+Distribution parse_distribution(const scenario::Node& node, Quantity q,
+                                const std::string& base_dir) {
   const bool secs = q == Quantity::kSeconds;
-  const std::string expected =
-      secs ? "a duration (e.g. 250ms) or a distribution {dist: NAME, ...}"
-           : "a number or a distribution {dist: NAME, ...}";
+  const std::string expected = secs ? "a duration (e.g. 250ms) or a distribution {dist: NAME, ...}"
+                                    : "a number or a distribution {dist: NAME, ...}";
   // An absent key was reported as missing by the reader that fetched it as required; a second
   // message about it would be noise.
   if (!node.defined()) return {};
@@ -901,12 +945,15 @@ Distribution parse_distribution(const scenario::Node& node, Quantity q, const st
   const auto& names = distribution_names();
   // An empty default makes a bad or absent name come back as "" (not the first allowed name),
   // so that we do not go on to read the parameters of a distribution the user did not name.
-  const std::string name = reader.choice("dist", Help{"kind of distribution"}, names, std::string());
+  const std::string name =
+      reader.choice("dist", Help{"kind of distribution"}, names, std::string());
   if (name.empty()) {
-    if (!reader.has("dist")) node.error(fmt::format("missing required key 'dist' (allowed: {})", join(names)));
+    if (!reader.has("dist"))
+      node.error(fmt::format("missing required key 'dist' (allowed: {})", join(names)));
     // Without a kind we cannot tell which keys belong; report none of them as unknown.
-    for (const auto k : {"value", "mean", "rate", "min", "max", "sd", "mu", "sigma", "median", "p99",
-                         "shape", "scale", "alpha", "xm", "values", "weights", "csv", "column", "unit"}) {
+    for (const auto k :
+         {"value", "mean", "rate", "min", "max", "sd", "mu", "sigma", "median", "p99", "shape",
+          "scale", "alpha", "xm", "values", "weights", "csv", "column", "unit"}) {
       reader.known(k);
     }
     return {};

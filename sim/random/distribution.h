@@ -5,10 +5,17 @@
 // caller's Rng carries all the state). Sampling uses Boost.Random's distributions, never std::
 // ones, whose algorithms differ between standard libraries.
 //
-//   Distribution d = parse_distribution(reader.child("service_time", ...), Quantity::kSeconds, dir);
-//   double s = d.sample(rng);   // seconds
+//   Distribution d = parse_distribution(reader.child("service_time", help, true),
+//                                       Quantity::kSeconds, doc.base_dir());
+//   double s = d.sample(rng);  // seconds
 //
 // The YAML forms are documented in docs/distributions.md.
+#include <boost/random/exponential_distribution.hpp>
+#include <boost/random/gamma_distribution.hpp>
+#include <boost/random/lognormal_distribution.hpp>
+#include <boost/random/normal_distribution.hpp>
+#include <boost/random/uniform_real_distribution.hpp>
+#include <boost/random/weibull_distribution.hpp>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -16,15 +23,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
-
-#include <boost/random/exponential_distribution.hpp>
-#include <boost/random/gamma_distribution.hpp>
-#include <boost/random/lognormal_distribution.hpp>
-#include <boost/random/normal_distribution.hpp>
-#include <boost/random/uniform_real_distribution.hpp>
-#include <boost/random/weibull_distribution.hpp>
 
 #include "sim/random/rng.h"
 
@@ -43,7 +44,9 @@ enum class Quantity {
 namespace dist {
 
 /// A uniform double in [0, 1) from the top 53 bits of one draw: exact and platform-independent.
-inline double unit_uniform(Rng& rng) { return static_cast<double>(rng() >> 11) * 0x1p-53; }
+inline double unit_uniform(Rng& rng) {
+  return static_cast<double>(rng() >> 11) * 0x1p-53;
+}
 
 struct Constant {
   double value;
@@ -77,8 +80,8 @@ struct Normal {
 
   double mean;
   double sd;
-  double min;  // -infinity when unbounded
-  double max;  // +infinity when unbounded
+  double min;   // -infinity when unbounded
+  double max;   // +infinity when unbounded
   double mass;  // P(min < X < max) before truncation
   Method method;
   // kInverse: z = sign * sqrt(2) * erfc_inv(2p) with p uniform in (p_lo, p_lo + p_span].
@@ -235,9 +238,9 @@ class Distribution {
   [[nodiscard]] bool is_constant() const { return std::holds_alternative<dist::Constant>(v_); }
 
  private:
-  using Variant = std::variant<dist::Constant, dist::Exponential, dist::Uniform, dist::Normal,
-                               dist::Lognormal, dist::Gamma, dist::Weibull, dist::Pareto,
-                               dist::BoundedPareto, dist::Empirical>;
+  using Variant =
+      std::variant<dist::Constant, dist::Exponential, dist::Uniform, dist::Normal, dist::Lognormal,
+                   dist::Gamma, dist::Weibull, dist::Pareto, dist::BoundedPareto, dist::Empirical>;
   explicit Distribution(Variant v) : v_(std::move(v)) {}
   Variant v_;
 };
@@ -248,12 +251,14 @@ const std::vector<std::string>& distribution_names();
 /// Reads a distribution: a scalar is a constant, a map is `{dist: NAME, parameters...}`.
 /// For Quantity::kSeconds, location and scale parameters are durations with units and
 /// values may not be negative. Problems are recorded on `node` (see scenario::Document::check)
-/// and the result is then the constant 0. `base_dir` resolves relative `csv:` paths; a bad
-/// CSV row throws scenario::ScenarioError located in the CSV file.
+/// and the result is then the constant 0 (except for unknown keys, which the map's reader
+/// reports as it finishes, after the known ones were read). `base_dir` resolves relative
+/// `csv:` paths; a bad CSV row throws scenario::ScenarioError located in the CSV file.
 /// Pass a node fetched as required (MapReader::child(key, help, true)), or check defined()
 /// first for an optional key: an absent node gives the constant 0 without a problem of its
 /// own, since the reader has already reported it missing.
-Distribution parse_distribution(const scenario::Node& node, Quantity q, const std::string& base_dir);
+Distribution parse_distribution(const scenario::Node& node, Quantity q,
+                                const std::string& base_dir);
 
 /// The numeric column `column` of a CSV file with a header row. For kSeconds each cell is a
 /// duration with a unit, or a bare number in `bare_unit_s` seconds when that is positive.

@@ -1,7 +1,6 @@
 #include "sim/random/rng.h"
 
 #include <array>
-
 #include <boost/random/seed_seq.hpp>
 
 namespace capsim {

@@ -7,10 +7,9 @@
 //   Rng arrivals = streams.stream("traffic.chat");
 //
 // Nothing here holds mutable shared state; an Rng belongs to one component (one thread).
+#include <boost/random/mersenne_twister.hpp>
 #include <cstdint>
 #include <string_view>
-
-#include <boost/random/mersenne_twister.hpp>
 
 namespace capsim {
 

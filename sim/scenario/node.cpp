@@ -126,6 +126,7 @@ bool Node::is_list() const { return defined() && impl_->yaml.IsSequence(); }
 bool Node::is_scalar() const { return defined() && impl_->yaml.IsScalar(); }
 const std::string& Node::path() const { return impl_ ? impl_->path : kEmpty; }
 Context& Node::context() const { return *impl_->ctx; }
+std::size_t Node::problems_so_far() const { return impl_ ? impl_->ctx->problems.size() : 0; }
 
 Location Node::location() const {
   if (!impl_) return {};
@@ -266,18 +267,22 @@ std::string range_text(const Range& r) {
   return {};
 }
 
+// Edit distance where swapping two neighbouring letters counts as one edit (optimal string
+// alignment), so "mena" is one edit from "mean".
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  const std::size_t w = b.size() + 1;
+  std::vector<std::size_t> d((a.size() + 1) * w);
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i * w] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      std::size_t v = std::min({d[(i - 1) * w + j] + 1, d[i * w + j - 1] + 1, d[(i - 1) * w + j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) v = std::min(v, d[(i - 2) * w + j - 2] + 1);
+      d[i * w + j] = v;
     }
-    std::swap(prev, cur);
   }
-  return prev[b.size()];
+  return d[a.size() * w + b.size()];
 }
 }  // namespace
 
@@ -492,8 +497,8 @@ void MapReader::finish() {
       }
     }
     node_.context().add(where, path,
-                        fmt::format("unknown key '{}'{} in {} (allowed: {})", key,
-                                    near ? fmt::format("; did you mean '{}'?", *near) : "", what_, all));
+                        fmt::format("unknown key '{}' in {}{} (allowed: {})", key, what_,
+                                    near ? fmt::format("; did you mean '{}'?", *near) : "", all));
   }
   std::sort(superseded.rbegin(), superseded.rend());
   auto& problems = node_.context().problems;

@@ -87,6 +87,8 @@ class Node {
   /// Records a problem at this node.
   void error(const std::string& message) const;
   [[nodiscard]] Context& context() const;
+  /// How many problems the document has so far (to skip checks that follow a failed read).
+  [[nodiscard]] std::size_t problems_so_far() const;
 
   // Scalar conversions: each records a problem (and returns nullopt) on failure.
   [[nodiscard]] std::optional<double> as_number() const;    ///< 1.5, 1_000, 2.5k

@@ -67,7 +67,7 @@ TEST_CASE("validate: a good scenario exits 0, a bad one exits 2 with file:line:c
                                    "  service_time: {dist: exponential, mean: 1s}\n";
   const auto r = sh("validate " + (d / "bad.yaml").string());
   CHECK(r.code == 2);
-  CHECK(r.out.find((d / "bad.yaml").string() + ":5:3: pool.sevrers: unknown key 'sevrers'; did you mean 'servers'?") !=
+  CHECK(r.out.find((d / "bad.yaml").string() + ":5:3: pool.sevrers: unknown key 'sevrers' in pool; did you mean 'servers'?") !=
         std::string::npos);
   CHECK(sh("validate " + (d / "missing.yaml").string()).code == 2);
 }

@@ -7,9 +7,10 @@
 // allow 6 standard errors, generous because the estimated mu4 of a skewed distribution is
 // itself noisy. Expected values are computed here from the parameters, independently of
 // Distribution::mean() and variance(), which are checked against them as well.
-#include <catch2/catch.hpp>
+#include "sim/random/distribution.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -17,7 +18,6 @@
 #include <string>
 #include <vector>
 
-#include "sim/random/distribution.h"
 #include "sim/random/rng.h"
 
 using capsim::Distribution;
@@ -77,8 +77,12 @@ void check_moments(const Distribution& d, const std::string& stream, double mean
   }
 }
 
-double normal_pdf(double z) { return std::exp(-0.5 * z * z) / std::sqrt(2 * std::numbers::pi); }
-double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::numbers::sqrt2); }
+double normal_pdf(double z) {
+  return std::exp(-0.5 * z * z) / std::sqrt(2 * std::numbers::pi);
+}
+double normal_cdf(double z) {
+  return 0.5 * std::erfc(-z / std::numbers::sqrt2);
+}
 
 // Mean and variance of Normal(mu, sd) conditioned on [lo, hi] (Johnson, Kotz & Balakrishnan).
 std::pair<double, double> truncated_normal_moments(double mu, double sd, double lo, double hi) {
@@ -141,8 +145,8 @@ TEST_CASE("truncated normal matches the truncated-normal formulas", "[random][di
   };
   // Rejection (mass 0.84 and 0.95), inversion in the upper tail (mass 0.006), the lower tail
   // (mass 0.0013), a narrow middle (mass 0.12) and a bound at the mean (mass 0.5).
-  const std::vector<Case> cases{{1, 1, 0, kInf},    {10, 3, 5, 20},     {0, 1, 2.5, kInf},
-                                {0, 1, -kInf, -3},  {0, 1, -0.1, 0.2},  {2, 0.5, 2, 4},
+  const std::vector<Case> cases{{1, 1, 0, kInf},   {10, 3, 5, 20},    {0, 1, 2.5, kInf},
+                                {0, 1, -kInf, -3}, {0, 1, -0.1, 0.2}, {2, 0.5, 2, 4},
                                 {0, 1, 4.5, 6}};
   int i = 0;
   for (const auto& c : cases) {
@@ -202,7 +206,8 @@ TEST_CASE("weibull: mean scale Gamma(1 + 1/k)", "[random][distribution]") {
   const double k = 1.5, lambda = 2.0;
   const double g1 = std::tgamma(1 + 1 / k);
   const double g2 = std::tgamma(1 + 2 / k);
-  check_moments(Distribution::weibull(k, lambda), "weibull", lambda * g1, lambda * lambda * (g2 - g1 * g1));
+  check_moments(Distribution::weibull(k, lambda), "weibull", lambda * g1,
+                lambda * lambda * (g2 - g1 * g1));
 }
 
 TEST_CASE("pareto: mean alpha xm / (alpha - 1)", "[random][distribution]") {
@@ -221,7 +226,8 @@ TEST_CASE("pareto: mean alpha xm / (alpha - 1)", "[random][distribution]") {
   CHECK(Distribution::pareto(1.0, 1).mean() == kInf);
   CHECK(Distribution::pareto(0.5, 1).mean() == kInf);
   CHECK(Distribution::pareto(2.0, 1).variance() == kInf);
-  for (const double x : sample(Distribution::pareto(1.1, 3), "pareto.min", 10000)) REQUIRE(x >= 3.0);
+  for (const double x : sample(Distribution::pareto(1.1, 3), "pareto.min", 10000))
+    REQUIRE(x >= 3.0);
 }
 
 TEST_CASE("bounded pareto: moments of the truncated power law", "[random][distribution]") {
@@ -252,8 +258,9 @@ TEST_CASE("empirical from values and weights", "[random][distribution]") {
   const std::vector<double> weights{1, 2, 1};
   const auto d = Distribution::empirical(values, weights);
   const double mean = (1 * 1 + 2 * 2 + 10 * 1) / 4.0;
-  const double var = (1 * (1 - mean) * (1 - mean) + 2 * (2 - mean) * (2 - mean) +
-                      1 * (10 - mean) * (10 - mean)) / 4.0;
+  const double var =
+      (1 * (1 - mean) * (1 - mean) + 2 * (2 - mean) * (2 - mean) + 1 * (10 - mean) * (10 - mean)) /
+      4.0;
   check_moments(d, "empirical", mean, var);
 
   // Each value's frequency within 5 binomial standard errors of its probability.
@@ -318,7 +325,8 @@ TEST_CASE("factories reject parameters that define no distribution", "[random][d
 TEST_CASE("describe and name", "[random][distribution]") {
   CHECK(Distribution::normal(1, 0.5, 0).describe() == "normal(mean=1, sd=0.5, min=0)");
   CHECK(Distribution::lognormal(0, 1).describe() == "lognormal(mu=0, sigma=1)");
-  CHECK(Distribution::bounded_pareto(1.5, 1, 10).describe() == "bounded_pareto(alpha=1.5, min=1, max=10)");
+  CHECK(Distribution::bounded_pareto(1.5, 1, 10).describe() ==
+        "bounded_pareto(alpha=1.5, min=1, max=10)");
   CHECK(Distribution::empirical({1, 3}).describe() == "empirical(n=2, mean=2)");
   CHECK(Distribution::weibull(2, 1).name() == "weibull");
   CHECK(capsim::distribution_names().size() == 10);

@@ -1,6 +1,7 @@
 // Named random streams: golden values and independence.
-#include <catch2/catch.hpp>
+#include "sim/random/rng.h"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
 #include <set>
@@ -8,7 +9,6 @@
 #include <vector>
 
 #include "sim/random/distribution.h"
-#include "sim/random/rng.h"
 
 using capsim::Distribution;
 using capsim::RandomStreams;
@@ -107,7 +107,8 @@ TEST_CASE("stream seeds do not collide over many names and replications", "[rand
   CHECK(seeds.size() == static_cast<std::size_t>(count));
 }
 
-TEST_CASE("streams of similar names and of neighbouring replications are uncorrelated", "[random]") {
+TEST_CASE("streams of similar names and of neighbouring replications are uncorrelated",
+          "[random]") {
   // Pearson correlation of n paired uniforms has standard error 1/sqrt(n) when independent;
   // 5 standard errors leaves room for any fixed seed to pass by chance only if truly independent.
   constexpr int n = 100000;
