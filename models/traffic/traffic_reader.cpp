@@ -116,6 +116,28 @@ GrowthSpec read_users(const Node& n, const units::DateTime& start) {
   return g;
 }
 
+// Profile weights from a list (as many as both have), each finite and not negative.
+template <std::size_t N>
+void read_weights(const std::vector<Node>& items, std::array<double, N>& w) {
+  for (std::size_t i = 0; i < std::min(N, items.size()); ++i) {
+    const auto v = items[i].as_number();
+    if (v && !(*v >= 0 && std::isfinite(*v))) items[i].error("a weight must be finite and not negative");
+    w[i] = v.value_or(1.0);
+  }
+}
+
+// Scales a profile to mean 1, so that it shapes the rate without changing its average.
+template <std::size_t N>
+void normalise(const Node& n, std::array<double, N>& w) {
+  const double mean = std::accumulate(w.begin(), w.end(), 0.0) / static_cast<double>(N);
+  if (!(mean > 0)) {
+    n.error("the profile needs a positive weight");
+    w.fill(1.0);
+    return;
+  }
+  for (auto& x : w) x /= mean;
+}
+
 std::array<double, 24> read_daily(const Node& n) {
   std::array<double, 24> w{};
   w.fill(1.0);
@@ -125,11 +147,7 @@ std::array<double, 24> read_daily(const Node& n) {
     const Node h = r.child("hourly", {"24 weights, local hours 0..23 (any scale)"}, true, "list");
     const auto items = h.items();
     if (items.size() != 24) h.error(fmt::format("expected 24 weights, one per hour (got {})", items.size()));
-    for (std::size_t i = 0; i < std::min<std::size_t>(24, items.size()); ++i) {
-      const auto v = items[i].as_number();
-      if (v && !(*v >= 0 && std::isfinite(*v))) items[i].error("a weight must be finite and not negative");
-      w[i] = v.value_or(1.0);
-    }
+    read_weights(items, w);
   } else {
     const double peak = r.number("peak_hour", {"local hour with the most traffic (0..23)"}, Range{0, 23});
     const double ratio = r.number("peak_to_trough", {"ratio of the busiest to the quietest hour"}, Range::at_least(1, 1e6));
@@ -140,13 +158,7 @@ std::array<double, 24> read_daily(const Node& n) {
     }
   }
   r.finish();
-  const double mean = std::accumulate(w.begin(), w.end(), 0.0) / 24.0;
-  if (!(mean > 0)) {
-    n.error("the profile needs a positive weight");
-    w.fill(1.0);
-    return w;
-  }
-  for (auto& x : w) x /= mean;
+  normalise(n, w);
   return w;
 }
 
@@ -159,18 +171,8 @@ std::array<double, 7> read_weekly(const Node& n) {
     n.error("expected 7 weights, Monday first");
     return w;
   }
-  for (std::size_t i = 0; i < 7; ++i) {
-    const auto v = items[i].as_number();
-    if (v && !(*v >= 0 && std::isfinite(*v))) items[i].error("a weight must be finite and not negative");
-    w[i] = v.value_or(1.0);
-  }
-  const double mean = std::accumulate(w.begin(), w.end(), 0.0) / 7.0;
-  if (!(mean > 0)) {
-    n.error("the profile needs a positive weight");
-    w.fill(1.0);
-    return w;
-  }
-  for (auto& x : w) x /= mean;
+  read_weights(items, w);
+  normalise(n, w);
   return w;
 }
 
