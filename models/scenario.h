@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "models/pool/pool_spec.h"
+#include "models/traffic/traffic_spec.h"
 #include "sim/scenario/node.h"
 #include "sim/scenario/run_spec.h"
 
@@ -15,7 +16,8 @@ struct Scenario {
   scenario::RunSpec run;
   std::string file;
   std::string base_dir;
-  ArrivalSpec arrivals;
+  ArrivalSpec arrivals;                ///< used when there is no `traffic:` section
+  std::optional<TrafficSpec> traffic;  ///< users, tiers and classes, or a trace (instead of `arrivals:`)
   std::optional<PoolSpec> pool;
 };
 

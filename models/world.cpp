@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "models/pool/pool_model.h"
+#include "models/traffic/traffic_source.h"
 #include "sim/engine/engine.h"
 #include "sim/random/rng.h"
 #include "sim/report/sampler.h"
@@ -40,16 +41,34 @@ Report run_scenario(const Scenario& s, const RunOptions& opt) {
   Engine engine;
   engine.set_horizon(s.run.horizon);
 
-  PoolModel pool(s.arrivals, *s.pool, engine, streams);
-  Sampler sampler(engine, s.run.sample_every, PoolModel::sample_columns(),
-                  [&](SimTime now, std::vector<double>& row) { pool.sample(now, row); });
-  engine.set_warmup(s.run.warmup, [&] { pool.reset_stats(); });
+  RequestPool requests;
+  std::optional<PoolModel> pool;
+  std::optional<TrafficSource> traffic;
+  if (s.traffic) {
+    pool.emplace(*s.pool, engine, streams, requests);
+    traffic.emplace(*s.traffic, s.run.start, engine, streams, requests, *pool);
+  } else {
+    pool.emplace(s.arrivals, *s.pool, engine, streams);
+  }
+  auto columns = PoolModel::sample_columns();
+  if (traffic) {
+    for (auto& c : traffic->sample_columns()) columns.push_back(std::move(c));
+  }
+  Sampler sampler(engine, s.run.sample_every, std::move(columns), [&](SimTime now, std::vector<double>& row) {
+    pool->sample(now, row);
+    if (traffic) traffic->sample(now, row);
+  });
+  engine.set_warmup(s.run.warmup, [&] {
+    pool->reset_stats();
+    if (traffic) traffic->reset_stats();
+  });
   std::optional<ProgressTicker> ticker;
   if (opt.progress) {
     ticker.emplace(engine, opt.progress);
     ticker->start();
   }
-  pool.start();
+  pool->start();
+  if (traffic) traffic->start();
   sampler.start();
   engine.run();
 
@@ -60,8 +79,11 @@ Report run_scenario(const Scenario& s, const RunOptions& opt) {
                        {"seed", seed},
                        {"replication", opt.replication},
                        {"horizon_s", s.run.horizon.to_seconds()},
-                       {"warmup_s", s.run.warmup.to_seconds()}};
-  pool.write_report(j);
+                       {"warmup_s", s.run.warmup.to_seconds()},
+                       {"start_unix_s", s.run.start.unix_seconds},
+                       {"utc_offset_min", s.run.start.utc_offset_min}};
+  pool->write_report(j);
+  if (traffic) traffic->write_report(j);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   j["engine"] = Json{{"events", engine.events_processed()},
                      {"wall_s", wall},

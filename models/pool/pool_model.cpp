@@ -20,9 +20,32 @@ PoolModel::PoolModel(const ArrivalSpec& arrivals, const PoolSpec& pool, Engine& 
       queue_cap_(pool.queue_limit ? static_cast<std::uint64_t>(*pool.queue_limit)
                                   : std::numeric_limits<std::uint64_t>::max()) {}
 
-void PoolModel::start() { engine_.schedule_in(next_gap(), id_, kArrival); }
+PoolModel::PoolModel(const PoolSpec& pool, Engine& engine, const RandomStreams& streams, RequestPool& requests)
+    : requests_(&requests),
+      pool_(pool),
+      engine_(engine),
+      arrival_rng_(streams.stream("pool.arrivals")),
+      service_rng_(streams.stream("pool.service")),
+      id_(engine.add_component(this)),
+      queue_cap_(pool.queue_limit ? static_cast<std::uint64_t>(*pool.queue_limit)
+                                  : std::numeric_limits<std::uint64_t>::max()) {}
+
+void PoolModel::start() {
+  if (arrivals_) engine_.schedule_in(next_gap(), id_, kArrival);
+}
+
+void PoolModel::submit(RequestId id) { arrive(static_cast<std::int64_t>(id)); }
+
+SimTime PoolModel::arrival_of(std::int64_t token) const {
+  return requests_ != nullptr ? (*requests_)[static_cast<RequestId>(token)].arrival : SimTime::ns(token);
+}
+
+void PoolModel::finish(std::int64_t token) {
+  if (requests_ != nullptr) requests_->release(static_cast<RequestId>(token));
+}
 
 SimTime PoolModel::next_gap() { return SimTime::seconds(gap_.sample(arrival_rng_)); }
+
 
 void PoolModel::handle(const Event& e) {
   if (e.kind == kArrival) {
@@ -33,43 +56,51 @@ void PoolModel::handle(const Event& e) {
 }
 
 void PoolModel::on_arrival() {
+  engine_.schedule_in(next_gap(), id_, kArrival);
+  arrive(engine_.now().count_ns());
+}
+
+void PoolModel::arrive(std::int64_t token) {
   const SimTime now = engine_.now();
   ++arrived_;
-  engine_.schedule_in(next_gap(), id_, kArrival);
   if (busy_ < pool_.servers) {
-    start_service(now);
+    start_service(token);
     return;
   }
   if (queue_.size() >= queue_cap_) {
     ++rejected_;
+    finish(token);
     return;
   }
-  queue_.push_back(now.count_ns());
+  queue_.push_back(token);
   queue_depth_.set(now, static_cast<double>(queue_.size()));
 }
 
-void PoolModel::start_service(SimTime arrival) {
+void PoolModel::start_service(std::int64_t token) {
   const SimTime now = engine_.now();
+  const SimTime arrival = arrival_of(token);
   const double wait_s = (now - arrival).to_seconds();
   wait_.add(wait_s);
   if (now > arrival) ++waited_;
   ++busy_;
   busy_level_.set(now, static_cast<double>(busy_));
   const SimTime service = SimTime::seconds(pool_.service_time.sample(service_rng_));
-  engine_.schedule(now + service, id_, kDeparture, static_cast<std::uint64_t>(arrival.count_ns()));
+  engine_.schedule(now + service, id_, kDeparture, static_cast<std::uint64_t>(token));
 }
 
 void PoolModel::on_departure(const Event& e) {
   const SimTime now = engine_.now();
   ++completed_;
-  e2e_.add((now - SimTime::ns(static_cast<std::int64_t>(e.data))).to_seconds());
+  const auto token = static_cast<std::int64_t>(e.data);
+  e2e_.add((now - arrival_of(token)).to_seconds());
+  finish(token);
   --busy_;
   busy_level_.set(now, static_cast<double>(busy_));
   if (!queue_.empty()) {
-    const SimTime arrival = SimTime::ns(queue_.front());
+    const std::int64_t next = queue_.front();
     queue_.pop_front();
     queue_depth_.set(now, static_cast<double>(queue_.size()));
-    start_service(arrival);
+    start_service(next);
   }
 }
 
@@ -129,9 +160,9 @@ void PoolModel::write_report(Json& j) const {
   j["throughput_per_s"] = window_s > 0 ? static_cast<double>(completed) / window_s : 0.0;
 
   // Textbook values where they exist (Poisson arrivals, exponential service).
-  const bool markov = arrivals_.process == ArrivalSpec::Process::kPoisson && pool_.service_time.name() == "exponential";
+  const bool markov = arrivals_ && arrivals_->process == ArrivalSpec::Process::kPoisson && pool_.service_time.name() == "exponential";
   if (markov) {
-    const double lambda = arrivals_.rate_per_s;
+    const double lambda = arrivals_->rate_per_s;
     const double mu = 1.0 / pool_.service_time.mean();
     const double a = lambda / mu;
     if (!pool_.queue_limit) {

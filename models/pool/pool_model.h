@@ -1,9 +1,13 @@
 #pragma once
 // The service pool as an engine component: two events per customer (arrival, departure),
-// waiting customers as arrival times in a ring buffer.
+// waiting customers as arrival times in a ring buffer. It generates its own Poisson or renewal
+// arrivals, or is fed requests through RequestSink::submit() (then it releases each request's
+// slot when the request completes or is rejected).
 #include <cstdint>
+#include <optional>
 
 #include "models/pool/pool_spec.h"
+#include "models/request.h"
 #include "sim/engine/engine.h"
 #include "sim/engine/ring_buffer.h"
 #include "sim/random/rng.h"
@@ -13,10 +17,13 @@
 
 namespace capsim {
 
-class PoolModel final : public Component {
+class PoolModel final : public Component, public RequestSink {
  public:
   PoolModel(const ArrivalSpec& arrivals, const PoolSpec& pool, Engine& engine, const RandomStreams& streams);
+  /// A pool fed by submit(): requests come from `requests`, and it generates no arrivals.
+  PoolModel(const PoolSpec& pool, Engine& engine, const RandomStreams& streams, RequestPool& requests);
 
+  void submit(RequestId id) override;
   /// Schedules the first arrival.
   void start();
   void handle(const Event& e) override;
@@ -38,11 +45,16 @@ class PoolModel final : public Component {
  private:
   enum Kind : std::uint32_t { kArrival = 0, kDeparture = 1 };
   void on_arrival();
+  void arrive(std::int64_t token);
   void on_departure(const Event& e);
-  void start_service(SimTime arrival);
+  void start_service(std::int64_t token);
+  void finish(std::int64_t token);
+  // A customer is a token: its arrival time in ns when self-fed, its RequestId when fed.
+  [[nodiscard]] SimTime arrival_of(std::int64_t token) const;
   SimTime next_gap();
 
-  ArrivalSpec arrivals_;
+  std::optional<ArrivalSpec> arrivals_;  // nullopt: fed through submit()
+  RequestPool* requests_ = nullptr;
   PoolSpec pool_;
   Engine& engine_;
   Rng arrival_rng_;
@@ -50,7 +62,7 @@ class PoolModel final : public Component {
   Distribution gap_;
   std::uint32_t id_;
 
-  RingBuffer<std::int64_t> queue_;  // arrival times (ns) of waiting customers
+  RingBuffer<std::int64_t> queue_;  // tokens of waiting customers
   std::int64_t busy_ = 0;
   std::uint64_t queue_cap_;
 

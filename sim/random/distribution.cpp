@@ -14,6 +14,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include <boost/math/special_functions/gamma.hpp>
+
 #include "sim/scenario/node.h"
 #include "sim/scenario/units.h"
 
@@ -319,6 +321,43 @@ double Distribution::mean() const {
           [](const dist::Pareto& d) { return d.alpha > 1 ? d.alpha * d.xm / (d.alpha - 1) : kInf; },
           [](const dist::BoundedPareto& d) { return bounded_pareto_moment(d, 1.0); },
           [](const dist::Empirical& d) { return d.table->mean; },
+      },
+      v_);
+}
+
+double Distribution::quantile(double p) const {
+  p = std::clamp(p, 0.0, 1.0);
+  // Phi^-1(q) = -sqrt(2) erfc^-1(2q), exact in both tails.
+  const auto probit = [](double q) { return -std::numbers::sqrt2 * boost::math::erfc_inv(2.0 * q, dist::MathPolicy()); };
+  return std::visit(
+      Overloaded{
+          [](const dist::Constant& d) { return d.value; },
+          [p](const dist::Exponential& d) { return -d.mean * std::log1p(-p); },
+          [p](const dist::Uniform& d) { return d.min + p * (d.max - d.min); },
+          [&](const dist::Normal& d) {
+            const double below = d.method == dist::Normal::Method::kPlain
+                                     ? 0.0
+                                     : 1.0 - dist::normal_q((d.min - d.mean) / d.sd);
+            const double mass = d.method == dist::Normal::Method::kPlain ? 1.0 : d.mass;
+            return std::clamp(d.mean + d.sd * probit(below + p * mass), d.min, d.max);
+          },
+          [&](const dist::Lognormal& d) { return std::exp(d.mu + d.sigma * probit(p)); },
+          [p](const dist::Gamma& d) { return d.scale * boost::math::gamma_p_inv(d.shape, p, dist::MathPolicy()); },
+          [p](const dist::Weibull& d) { return d.scale * std::pow(-std::log1p(-p), 1.0 / d.shape); },
+          [p](const dist::Pareto& d) { return d.xm * std::pow(1.0 - p, -d.inv_alpha); },
+          [p](const dist::BoundedPareto& d) { return std::min(d.max, d.min * std::pow(1.0 - p * d.c, d.neg_inv_alpha)); },
+          [p](const dist::Empirical& d) {
+            const auto& t = *d.table;
+            std::vector<std::size_t> order(t.values.size());
+            for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+            std::sort(order.begin(), order.end(), [&t](std::size_t a, std::size_t b) { return t.values[a] < t.values[b]; });
+            double cum = 0;
+            for (const std::size_t i : order) {
+              cum += t.probabilities[i];
+              if (cum >= p) return t.values[i];
+            }
+            return t.values[order.back()];
+          },
       },
       v_);
 }

@@ -229,6 +229,8 @@ class Distribution {
   }
   /// The theoretical mean; +infinity where it does not exist (Pareto with alpha <= 1).
   [[nodiscard]] double mean() const;
+  /// The p-quantile (inverse CDF) for 0 <= p < 1: the smallest x with P(X <= x) >= p.
+  [[nodiscard]] double quantile(double p) const;
   /// The theoretical variance; +infinity where it does not exist.
   [[nodiscard]] double variance() const;
   /// e.g. "lognormal(mu=-1.2, sigma=0.7)".

@@ -25,6 +25,28 @@ RunSpec read_run_spec(MapReader& top) {
     top.node().error(fmt::format("warmup ({}) must be shorter than horizon ({})",
                                  units::format_duration(r.warmup), units::format_duration(r.horizon)));
   }
+  const Node tz = top.child("timezone", {"UTC offset in which dates without one are read and profiles run "
+                                         "(UTC, +08:00, UTC-5)"}, false, "UTC offset");
+  int offset_min = 0;
+  if (tz.defined() && !tz.is_null()) {
+    const auto o = units::parse_utc_offset(tz.text());
+    if (o.ok()) {
+      offset_min = o.value();
+    } else {
+      tz.error(fmt::format("'{}': {}", tz.text(), o.error()));
+    }
+  }
+  const Node start = top.child("start", {"date and time of simulated time 0 (default 2024-01-01T00:00 in the "
+                                         "scenario's time zone)"}, false, "date");
+  r.start = units::DateTime{units::days_from_civil(2024, 1, 1) * 86400 - offset_min * 60, offset_min};
+  if (start.defined() && !start.is_null()) {
+    const auto d = units::parse_datetime(start.text(), offset_min);
+    if (d.ok()) {
+      r.start = units::DateTime{d.value().unix_seconds, offset_min};
+    } else {
+      start.error(fmt::format("'{}': {}", start.text(), d.error()));
+    }
+  }
   MapReader rep(top.child("report", {"reporting options"}), "report");
   const SimTime def_step = r.horizon > SimTime::zero()
                                ? std::max(SimTime::sec(1), SimTime::seconds(r.horizon.to_seconds() / 200.0))

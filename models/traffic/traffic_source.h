@@ -1,0 +1,107 @@
+#pragma once
+// Turns a population of users (or a trace) into a stream of requests handed to a RequestSink.
+// Synthetic arrivals are a non-homogeneous Poisson process by time rescaling over pieces of
+// constant rate (RateModel): one event per request, whatever the number of users. The tier
+// of a request is drawn in proportion to the tiers' rates, its class from the tier's mix, its
+// sender from the tier's intensity groups (UserGroups) and its token lengths from the class.
+//
+//   TrafficSource src(spec, run.start, engine, streams, requests, router);
+//   src.start();
+//   engine.run();
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <boost/random/exponential_distribution.hpp>
+
+#include "models/request.h"
+#include "models/traffic/rate_model.h"
+#include "models/traffic/traffic_spec.h"
+#include "models/traffic/user_groups.h"
+#include "sim/engine/engine.h"
+#include "sim/random/rng.h"
+#include "sim/report/report.h"
+
+namespace capsim {
+
+class TrafficSource final : public Component {
+ public:
+  /// `start` is the wall-clock instant of simulated time 0 and the scenario's time zone. `spec`
+  /// must outlive the source; the engine's horizon must be set (it bounds the user-id space).
+  TrafficSource(const TrafficSpec& spec, units::DateTime start, Engine& engine, const RandomStreams& streams,
+                RequestPool& pool, RequestSink& sink);
+
+  /// Schedules the first arrival.
+  void start();
+  void handle(const Event& e) override;
+  /// Restarts the statistics (end of the warm-up).
+  void reset_stats();
+  /// `arrivals:<tier>` (per step) and, for user tiers, `active_users:<tier>` (mean over the step).
+  [[nodiscard]] std::vector<std::string> sample_columns() const;
+  void sample(SimTime now, std::vector<double>& row);
+  /// tiers.<tier>, classes.<class>, traffic.*, checks.traffic_rate and incidents.
+  void write_report(Json& j) const;
+
+  /// Requests sent in the statistics window (all tiers, or one).
+  [[nodiscard]] std::uint64_t arrived() const;
+  [[nodiscard]] std::uint64_t arrived(std::size_t tier) const { return tiers_[tier].sent.n - tiers_[tier].at_reset.n; }
+  /// The expected number of synthetic requests in the statistics window (the rate's integral).
+  [[nodiscard]] double expected_arrivals() const;
+  /// Trace replay: the prefix-block ids that Request::prefix_begin/prefix_blocks refer to.
+  [[nodiscard]] const std::vector<std::uint32_t>& block_table() const;
+  [[nodiscard]] const RateModel& rates() const { return rates_; }
+  [[nodiscard]] const UserGroups& groups(std::size_t tier) const { return tiers_[tier].groups; }
+
+ private:
+  enum Kind : std::uint32_t { kArrival = 0, kTraceRecord = 1, kTraceCopy = 2 };
+  struct Counts {
+    std::uint64_t n = 0, in = 0, out = 0;
+  };
+  struct TierState {
+    UserGroups groups;
+    std::vector<std::uint64_t> group_users;
+    std::vector<double> mix;
+    Distribution class_pick;
+    double rate = 0;
+    double integral = 0;  // expected requests from 0 to the current piece's start
+    Counts sent, at_reset, at_sample;
+    double integral_at_reset = 0;
+  };
+
+  void enter_piece(std::int64_t t_ns);
+  void schedule_next(std::int64_t from_ns);
+  void on_arrival();
+  void on_trace_record();
+  void emit_trace(std::size_t record);
+  SimTime trace_time(std::size_t record, std::uint64_t loop) const;
+  void send(RequestId id, std::size_t tier, std::size_t cls);
+  [[nodiscard]] double integral_now(std::size_t tier) const;
+
+  const TrafficSpec& spec_;
+  RateModel rates_;
+  Engine& engine_;
+  RequestPool& pool_;
+  RequestSink& sink_;
+  Rng arrival_rng_;
+  Rng user_rng_;
+  Rng token_rng_;
+  std::uint32_t id_;
+  boost::random::exponential_distribution<double> unit_exp_;
+
+  std::vector<TierState> tiers_;
+  std::vector<Counts> class_sent_, class_at_reset_;
+  Distribution tier_pick_;
+  double total_rate_ = 0;
+  std::int64_t piece_start_ns_ = 0;
+  std::int64_t piece_end_ns_ = 0;
+
+  // Trace replay.
+  const Trace* trace_ = nullptr;
+  std::size_t trace_next_ = 0;
+  std::uint64_t trace_loop_ = 0;
+  std::int64_t trace_period_ns_ = 0;
+
+  std::vector<double> active_at_sample_;
+};
+
+}  // namespace capsim

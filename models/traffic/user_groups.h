@@ -1,0 +1,49 @@
+#pragma once
+// The users of a tier, grouped by intensity so that 100M users need no per-user objects.
+// Group g holds the users whose intensity lies between two quantiles of the intensity
+// distribution; the quantile grid halves the tail mass every `per_halving` groups, so the
+// heavy tail keeps its shape down to single users. Each group's intensity is its conditional
+// mean, so the groups reproduce the distribution's mean and its top shares.
+//
+// A request picks a group with probability mass x intensity, then a user uniformly among the
+// group's current users. User ids are j * groups + g: a user keeps its id and its group as the
+// tier grows (new users take new j), and ids are unique within the tier (not contiguous).
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "sim/random/distribution.h"
+
+namespace capsim {
+
+class UserGroups {
+ public:
+  /// `max_users` bounds the population (the grid stops where a group would hold under one user).
+  UserGroups(const std::optional<Distribution>& intensity, double max_users, int per_halving);
+
+  [[nodiscard]] std::size_t size() const { return mass_.size(); }
+  /// Share of users in group g.
+  [[nodiscard]] double mass(std::size_t g) const { return mass_[g]; }
+  /// Intensity of group g relative to the mean user (mean over users = 1).
+  [[nodiscard]] double intensity(std::size_t g) const { return intensity_[g]; }
+  /// The share of requests sent by the heaviest fraction `p` of users.
+  [[nodiscard]] double top_share(double p) const;
+
+  /// Users per group for a population of `users` (at least one per group).
+  void fill_counts(double users, std::vector<std::uint64_t>& counts) const;
+  /// Draws the sender of one request, given the current counts.
+  std::uint64_t draw(Rng& rng, const std::vector<std::uint64_t>& counts) const {
+    const auto g = static_cast<std::size_t>(pick_.sample(rng));
+    const auto j = static_cast<std::uint64_t>(dist::unit_uniform(rng) * static_cast<double>(counts[g]));
+    return j * mass_.size() + g;
+  }
+  /// The group of a user id.
+  [[nodiscard]] std::size_t group_of(std::uint64_t user) const { return static_cast<std::size_t>(user % mass_.size()); }
+
+ private:
+  std::vector<double> mass_;
+  std::vector<double> intensity_;
+  Distribution pick_;
+};
+
+}  // namespace capsim
