@@ -12,7 +12,7 @@ ArrivalSpec read_arrivals(const scenario::Node& node, const std::string& base_di
   const auto process = r.choice("process", {"arrival process"}, {"poisson", "renewal"}, "poisson");
   if (process == "poisson") {
     a.process = ArrivalSpec::Process::kPoisson;
-    a.rate_per_s = r.rate("rate", {"mean arrival rate", "per time"}, Range::positive(1e12));
+    a.rate_per_s = r.rate("rate", {"mean arrival rate"}, Range::positive(1e12));
   } else {
     a.process = ArrivalSpec::Process::kRenewal;
     const auto n = r.child("interarrival", {"distribution of the time between arrivals"}, true, "distribution");

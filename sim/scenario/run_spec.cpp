@@ -17,7 +17,7 @@ RunSpec read_run_spec(MapReader& top) {
   }
   r.seed = static_cast<std::uint64_t>(
       top.count("seed", {"master random seed; every random stream derives from it"}, Range::non_negative(9e15), 1));
-  r.horizon = top.duration("horizon", {"simulated time to run", "duration"}, Range::positive(9.0e9));
+  r.horizon = top.duration("horizon", {"simulated time to run"}, Range::positive(9.0e9));
   r.warmup = top.duration("warmup", {"statistics restart at this time; earlier events only warm the system up",
                                      "duration"},
                           Range::non_negative(9.0e9), SimTime::zero());
