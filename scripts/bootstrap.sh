@@ -4,6 +4,7 @@
 # installs only what is missing.
 #   scripts/bootstrap.sh            build and test dependencies
 #   scripts/bootstrap.sh --browser  also Chromium, for the report.html browser test
+#   scripts/bootstrap.sh --peers    also SimPy, ns-3 and SimGrid, for bench/peers (benchmarks only)
 set -euo pipefail
 
 packages=(
@@ -16,7 +17,8 @@ for arg in "$@"; do
   case "$arg" in
     --browser) packages+=(chromium) ;;
     --mpi) packages+=(openmpi-bin libopenmpi-dev) ;;
-    *) echo "bootstrap.sh: unknown option '$arg' (allowed: --browser, --mpi)" >&2; exit 2 ;;
+    --peers) packages+=(python3-simpy3 libns3-dev libsimgrid-dev pkg-config) ;;
+    *) echo "bootstrap.sh: unknown option '$arg' (allowed: --browser, --mpi, --peers)" >&2; exit 2 ;;
   esac
 done
 
