@@ -1,0 +1,195 @@
+#include "models/inference/cluster.h"
+
+#include <stdexcept>
+
+#include "sim/engine/engine.h"
+
+namespace capsim::inference {
+
+Cluster::Cluster(const ClusterSpec& spec, const InferenceSpec& inf, std::uint16_t index, Engine& engine, RequestPool& pool,
+                 ServiceMetrics& metrics, const RandomStreams& streams)
+    : spec_(spec),
+      engine_(engine),
+      pool_(pool),
+      metrics_(metrics),
+      index_(index),
+      id_(engine.add_component(this)),
+      rng_(streams.stream("cluster." + spec.name + ".balancer")),
+      no_replica_(metrics.reason("no_replica")),
+      groups_(inf.models.size()) {
+  const GpuSpec& gpu = inf.gpus.at(static_cast<std::size_t>(spec.gpu));
+  total_gpus_ = std::int64_t{spec.servers} * spec.gpus_per_server;
+  const std::uint16_t too_long = metrics.reason("context_too_long");
+  std::size_t n = 0;
+  for (const auto& rg : spec.replicas) n += static_cast<std::size_t>(rg.count);
+  replicas_.reserve(n);
+  for (const auto& rg : spec.replicas) {
+    const ModelArch& arch = inf.models.at(static_cast<std::size_t>(rg.model));
+    const ReplicaShape shape{rg.tensor_parallel, rg.pipeline_stages};
+    const ReplicaMemory mem = replica_memory(arch, gpu, shape, spec.scheduler);
+    if (!mem.problem.empty()) throw std::invalid_argument(mem.problem);
+    costs_.emplace_back(arch, gpu, shape, rg.efficiency);
+    if (rg.profile) costs_.back().use_profile(*rg.profile);
+    for (int k = 0; k < rg.count; ++k) {
+      const auto ri = static_cast<std::uint32_t>(replicas_.size());
+      ReplicaContext ctx{&engine, id_, ri, &pool, &metrics, index, too_long, this};
+      replicas_.emplace_back(ctx, costs_.back(), spec.scheduler, mem.kv_blocks);
+      replica_gpus_.push_back(static_cast<std::uint32_t>(shape.gpus()));
+      replica_group_.push_back(static_cast<std::uint32_t>(rg.model));
+      ModelGroup& g = groups_[static_cast<std::size_t>(rg.model)];
+      g.replicas.push_back(ri);
+      heap_pos_.push_back(static_cast<std::uint32_t>(g.heap.size()));
+      g.heap.push_back(ri);  // all at zero outstanding, in index order: already a heap
+      total_blocks_ += static_cast<double>(mem.kv_blocks);
+    }
+  }
+  levels_.resize(replicas_.size());
+}
+
+void Cluster::submit(RequestId id) {
+  const Request& r = pool_[id];
+  metrics_.arrived(r, index_);
+  if (r.model >= groups_.size() || groups_[r.model].replicas.empty()) {
+    metrics_.rejected(r, no_replica_, index_);
+    pool_.release(id);
+    return;
+  }
+  replicas_[pick(groups_[r.model])].submit(id);
+}
+
+std::uint32_t Cluster::pick(ModelGroup& g) {
+  const auto n = g.replicas.size();
+  switch (spec_.balancer) {
+    case Balancer::kRoundRobin: {
+      const std::uint32_t r = g.replicas[g.next];
+      g.next = g.next + 1 == n ? 0 : g.next + 1;
+      return r;
+    }
+    case Balancer::kLeastOutstanding:
+      return g.heap.front();
+    case Balancer::kLeastKv: {
+      // O(replicas of the model) per request: meant for clusters of tens of replicas.
+      std::uint32_t best = g.replicas.front();
+      double best_occ = 2;
+      for (const std::uint32_t r : g.replicas) {
+        const double occ = static_cast<double>(replicas_[r].kv_used_blocks()) / static_cast<double>(replicas_[r].kv_blocks());
+        if (occ < best_occ) {
+          best_occ = occ;
+          best = r;
+        }
+      }
+      return best;
+    }
+    case Balancer::kPowerOfTwo: {
+      const std::uint32_t a = g.replicas[static_cast<std::size_t>(rng_() % n)];
+      const std::uint32_t b = g.replicas[static_cast<std::size_t>(rng_() % n)];
+      return replicas_[b].outstanding() < replicas_[a].outstanding() ? b : a;
+    }
+  }
+  return g.replicas.front();
+}
+
+bool Cluster::heap_less(std::uint32_t a, std::uint32_t b) const {
+  const auto oa = replicas_[a].outstanding();
+  const auto ob = replicas_[b].outstanding();
+  return oa < ob || (oa == ob && a < b);
+}
+
+void Cluster::sift(ModelGroup& g, std::size_t i) {
+  auto& h = g.heap;
+  const std::uint32_t v = h[i];
+  while (i > 0) {  // up
+    const std::size_t p = (i - 1) / 2;
+    if (!heap_less(v, h[p])) break;
+    h[i] = h[p];
+    heap_pos_[h[i]] = static_cast<std::uint32_t>(i);
+    i = p;
+  }
+  for (;;) {  // down
+    const std::size_t l = 2 * i + 1;
+    if (l >= h.size()) break;
+    std::size_t c = l;
+    if (l + 1 < h.size() && heap_less(h[l + 1], h[l])) c = l + 1;
+    if (!heap_less(h[c], v)) break;
+    h[i] = h[c];
+    heap_pos_[h[i]] = static_cast<std::uint32_t>(i);
+    i = c;
+  }
+  h[i] = v;
+  heap_pos_[v] = static_cast<std::uint32_t>(i);
+}
+
+void Cluster::outstanding_changed(std::uint32_t replica) {
+  if (spec_.balancer != Balancer::kLeastOutstanding) return;
+  sift(groups_[replica_group_[replica]], heap_pos_[replica]);
+}
+
+void Cluster::levels_changed(std::uint32_t replica, SimTime now) {
+  const Replica& r = replicas_[replica];
+  Levels& l = levels_[replica];
+  const Levels cur{static_cast<double>(r.running()), static_cast<double>(r.kv_used_blocks()), r.busy()};
+  if (cur.running != l.running) running_.add(now, cur.running - l.running);
+  if (cur.kv != l.kv) kv_.add(now, cur.kv - l.kv);
+  if (cur.busy != l.busy) busy_gpus_.add(now, cur.busy ? replica_gpus_[replica] : -static_cast<double>(replica_gpus_[replica]));
+  l = cur;
+}
+
+void Cluster::handle(const Event& e) { replicas_[static_cast<std::size_t>(e.data)].on_event(e.data); }
+
+namespace {
+std::uint64_t sum_output_tokens(const std::vector<Replica>& rs) {
+  std::uint64_t t = 0;
+  for (const auto& r : rs) t += r.output_tokens();
+  return t;
+}
+}  // namespace
+
+void Cluster::reset_stats() {
+  const SimTime now = engine_.now();
+  running_.reset(now);
+  kv_.reset(now);
+  busy_gpus_.reset(now);
+  window_start_ = last_sample_ = now;
+  tokens_at_reset_ = tokens_at_sample_ = sum_output_tokens(replicas_);
+}
+
+std::vector<std::string> Cluster::sample_columns() const {
+  return {"batch_size:" + spec_.name, "kv_occupancy:" + spec_.name, "gpu_busy:" + spec_.name, "tokens_per_s:" + spec_.name};
+}
+
+void Cluster::sample(SimTime now, std::vector<double>& row) {
+  const double n = static_cast<double>(replicas_.size());
+  row.push_back(running_.take_interval_mean(now) / n);
+  row.push_back(total_blocks_ > 0 ? kv_.take_interval_mean(now) / total_blocks_ : 0.0);
+  row.push_back(busy_gpus_.take_interval_mean(now) / static_cast<double>(total_gpus_));
+  const std::uint64_t tokens = sum_output_tokens(replicas_);
+  const double span = (now - last_sample_).to_seconds();
+  row.push_back(span > 0 ? static_cast<double>(tokens - tokens_at_sample_) / span : 0.0);
+  tokens_at_sample_ = tokens;
+  last_sample_ = now;
+}
+
+double Cluster::gpu_busy_share(SimTime now) const { return busy_gpus_.mean(now) / static_cast<double>(total_gpus_); }
+
+void Cluster::write_report(Json& j) const {
+  const SimTime now = engine_.now();
+  std::uint64_t preemptions = 0, steps = 0;
+  for (const auto& r : replicas_) {
+    preemptions += r.preemptions();
+    steps += r.steps();
+  }
+  const double window = (now - window_start_).to_seconds();
+  Json& c = j["clusters"][spec_.name];
+  c["gpus"] = total_gpus_;
+  c["servers"] = spec_.servers;
+  c["replicas"] = replicas_.size();
+  c["balancer"] = balancer_name(spec_.balancer);
+  c["gpu_busy_share"] = gpu_busy_share(now);
+  c["batch_size_mean"] = running_.mean(now) / static_cast<double>(replicas_.size());
+  c["kv_occupancy_mean"] = total_blocks_ > 0 ? kv_.mean(now) / total_blocks_ : 0.0;
+  c["output_tokens_per_s"] = window > 0 ? static_cast<double>(sum_output_tokens(replicas_) - tokens_at_reset_) / window : 0.0;
+  c["preemptions"] = preemptions;
+  c["steps"] = steps;
+}
+
+}  // namespace capsim::inference

@@ -1,0 +1,90 @@
+#pragma once
+// A cluster: servers of one GPU type partitioned into replicas of one or more models, with a
+// load balancer per model across that model's replicas. It is the RequestSink for requests
+// whose Request::model indexes InferenceSpec::models; requests for a model it does not serve are
+// rejected (reason no_replica), as are requests that could never fit a replica's KV cache
+// (context_too_long). The cluster records arrivals, completions and rejections in the shared
+// ServiceMetrics and releases each request's pool slot when done with it.
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "models/inference/inference_spec.h"
+#include "models/inference/replica.h"
+#include "models/request.h"
+#include "models/service_metrics.h"
+#include "sim/engine/engine.h"
+#include "sim/random/rng.h"
+#include "sim/stats/time_weighted.h"
+
+namespace capsim::inference {
+
+class Cluster final : public Component, public RequestSink, public ReplicaListener {
+ public:
+  /// `index` is this cluster's index in ServiceMetrics' cluster names.
+  Cluster(const ClusterSpec& spec, const InferenceSpec& inf, std::uint16_t index, Engine& engine, RequestPool& pool,
+          ServiceMetrics& metrics, const RandomStreams& streams);
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
+
+  void start() {}
+  void submit(RequestId id) override;
+  void handle(const Event& e) override;
+  void outstanding_changed(std::uint32_t replica) override;
+  void levels_changed(std::uint32_t replica, SimTime now) override;
+
+  void reset_stats();
+  /// batch_size:<name> (mean running sequences per replica), kv_occupancy:<name> (share of KV
+  /// blocks held), gpu_busy:<name> (share of the cluster's GPUs stepping), tokens_per_s:<name>.
+  [[nodiscard]] std::vector<std::string> sample_columns() const;
+  void sample(SimTime now, std::vector<double>& row);
+  /// clusters.<name>.{gpu, servers, gpus, replicas, gpu_busy_share, batch_size_mean,
+  /// kv_occupancy_mean, output_tokens_per_s, preemptions, steps}.
+  void write_report(Json& j) const;
+
+  [[nodiscard]] const std::string& name() const { return spec_.name; }
+  [[nodiscard]] std::size_t replica_count() const { return replicas_.size(); }
+  [[nodiscard]] const Replica& replica(std::size_t i) const { return replicas_[i]; }
+  /// Share of the cluster's GPUs busy over the statistics window (the power model reads it).
+  [[nodiscard]] double gpu_busy_share(SimTime now) const;
+
+ private:
+  // A model's replicas and its balancer state. `heap` orders them by outstanding requests
+  // (least_outstanding); `pos` is each replica's place in it.
+  struct ModelGroup {
+    std::vector<std::uint32_t> replicas;
+    std::vector<std::uint32_t> heap;
+    std::size_t next = 0;
+  };
+  struct Levels {
+    double running = 0, kv = 0;
+    bool busy = false;
+  };
+  std::uint32_t pick(ModelGroup& g);
+  bool heap_less(std::uint32_t a, std::uint32_t b) const;
+  void sift(ModelGroup& g, std::size_t i);
+
+  ClusterSpec spec_;
+  Engine& engine_;
+  RequestPool& pool_;
+  ServiceMetrics& metrics_;
+  std::uint16_t index_;
+  std::uint32_t id_;
+  Rng rng_;
+  std::uint16_t no_replica_;
+  std::deque<StepCostModel> costs_;  // stable addresses: replicas point at them
+  std::vector<Replica> replicas_;
+  std::vector<std::uint32_t> replica_gpus_;
+  std::vector<std::uint32_t> replica_group_;  // model group of each replica
+  std::vector<std::uint32_t> heap_pos_;
+  std::vector<ModelGroup> groups_;             // by model index (empty when not served)
+  std::vector<Levels> levels_;
+  std::int64_t total_gpus_ = 0;
+  double total_blocks_ = 0;
+  TimeWeighted running_, kv_, busy_gpus_;
+  std::uint64_t tokens_at_reset_ = 0, tokens_at_sample_ = 0;
+  SimTime window_start_, last_sample_;
+};
+
+}  // namespace capsim::inference
