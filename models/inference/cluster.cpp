@@ -44,6 +44,7 @@ Cluster::Cluster(const ClusterSpec& spec, const InferenceSpec& inf, std::uint16_
     }
   }
   levels_.resize(replicas_.size());
+  outstanding_.assign(replicas_.size(), 0);
 }
 
 void Cluster::submit(RequestId id) {
@@ -83,15 +84,15 @@ std::uint32_t Cluster::pick(ModelGroup& g) {
     case Balancer::kPowerOfTwo: {
       const std::uint32_t a = g.replicas[static_cast<std::size_t>(rng_() % n)];
       const std::uint32_t b = g.replicas[static_cast<std::size_t>(rng_() % n)];
-      return replicas_[b].outstanding() < replicas_[a].outstanding() ? b : a;
+      return outstanding_[b] < outstanding_[a] ? b : a;
     }
   }
   return g.replicas.front();
 }
 
 bool Cluster::heap_less(std::uint32_t a, std::uint32_t b) const {
-  const auto oa = replicas_[a].outstanding();
-  const auto ob = replicas_[b].outstanding();
+  const auto oa = outstanding_[a];
+  const auto ob = outstanding_[b];
   return oa < ob || (oa == ob && a < b);
 }
 
@@ -120,6 +121,7 @@ void Cluster::sift(ModelGroup& g, std::size_t i) {
 }
 
 void Cluster::outstanding_changed(std::uint32_t replica) {
+  outstanding_[replica] = replicas_[replica].outstanding();
   if (spec_.balancer != Balancer::kLeastOutstanding) return;
   sift(groups_[replica_group_[replica]], heap_pos_[replica]);
 }
@@ -134,7 +136,7 @@ void Cluster::levels_changed(std::uint32_t replica, SimTime now) {
   l = cur;
 }
 
-void Cluster::handle(const Event& e) { replicas_[static_cast<std::size_t>(e.data)].on_event(e.data); }
+void Cluster::handle(const Event& e) { replicas_[static_cast<std::size_t>(e.data & 0xFFFFFFFFu)].on_event(e.data); }
 
 namespace {
 std::uint64_t sum_output_tokens(const std::vector<Replica>& rs) {

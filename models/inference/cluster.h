@@ -78,6 +78,7 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   std::vector<std::uint32_t> replica_gpus_;
   std::vector<std::uint32_t> replica_group_;  // model group of each replica
   std::vector<std::uint32_t> heap_pos_;
+  std::vector<std::uint32_t> outstanding_;     // copy of each replica's count, compact for the heap
   std::vector<ModelGroup> groups_;             // by model index (empty when not served)
   std::vector<Levels> levels_;
   std::int64_t total_gpus_ = 0;

@@ -54,8 +54,26 @@ class StepCostModel {
 
   /// Seconds for one iteration of `s` (0 for an empty step).
   [[nodiscard]] double step_seconds(const StepShape& s) const;
+  /// step_seconds() of a decode-only step of `seqs` sequences over `context` tokens in all; the
+  /// same value, from coefficients precomputed for dense models (the replica's inner loop).
+  [[nodiscard]] double decode_seconds(std::uint32_t seqs, double context) const {
+    if (!linear_decode_) {
+      StepShape s;
+      s.decode_seqs = seqs;
+      s.decode_context = context;
+      return step_seconds(s);
+    }
+    const double b = seqs;
+    const double compute = (dc_.flops_per_seq * b + pair_flops_ * context) / (peak_flops_ * eff_.mfu);
+    const double memory = (dc_.weight_bytes + kv_bytes_ * (context + b)) / (peak_bw_ * eff_.mbu);
+    const double t = (compute > memory ? compute : memory) + dc_.comm_fixed + dc_.comm_per_seq * b + eff_.step_overhead_s;
+    return t / eff_.multiplier;
+  }
   /// Replaces the roofline with a fitted profile.
-  void use_profile(const StepProfile& p) { profile_ = std::make_shared<StepProfile>(p); }
+  void use_profile(const StepProfile& p) {
+    profile_ = std::make_shared<StepProfile>(p);
+    linear_decode_ = false;
+  }
 
   // The roofline's terms, exposed for validation.
   [[nodiscard]] double compute_seconds(const StepShape& s) const;
@@ -77,6 +95,12 @@ class StepCostModel {
   double linear_flops_ = 0;
   double pair_flops_ = 0;
   std::shared_ptr<const StepProfile> profile_;
+  // Decode-only steps of a dense model: weights and communication are affine in the batch.
+  struct DecodeCoefficients {
+    double flops_per_seq = 0, weight_bytes = 0, comm_fixed = 0, comm_per_seq = 0;
+  };
+  DecodeCoefficients dc_;
+  bool linear_decode_ = false;
 };
 
 /// Least-squares fit of a profile to measured rows; throws std::invalid_argument when the rows

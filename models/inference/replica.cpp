@@ -61,34 +61,33 @@ void Replica::submit(RequestId id) {
   }
   if (stretch_.mixed) return;  // the step in progress ends with an event that plans the next
   // A decode stretch: find the step in progress; the request can join at its end.
-  SimTime t = stretch_.start;
-  std::int64_t k = 0;
-  while (t <= now) {
+  // Arrivals come in time order, so the scan resumes where the previous one stopped.
+  SimTime t = stretch_.scan_t;
+  std::int64_t k = stretch_.scan_k;
+  while (t <= now && k < stretch_.steps) {
     t += step_time(decode_step(stretch_.b, stretch_.context0 + static_cast<double>(k) * stretch_.b));
     ++k;
   }
+  stretch_.scan_t = t;
+  stretch_.scan_k = k;
   if (k >= stretch_.steps || !head_admissible(iter_ + k)) return;
-  ctx_.engine->cancel(stretch_.event);
   stretch_.steps = k;
   set_stretch_event(t);
 }
 
-void Replica::on_event(std::uint64_t /*data*/) {
+void Replica::on_event(std::uint64_t data) {
+  if ((data >> 32) != generation_) return;  // superseded by a cut
   const SimTime now = ctx_.engine->now();
   finish_steps(now, stretch_.steps);
   plan(now);
 }
 
-double Replica::decode_step(std::uint32_t b, double context) const {
-  StepShape s;
-  s.decode_seqs = b;
-  s.decode_context = context;
-  return cost_->step_seconds(s);
-}
+double Replica::decode_step(std::uint32_t b, double context) const { return cost_->decode_seconds(b, context); }
 
 void Replica::set_stretch_event(SimTime end) {
   stretch_.end = end;
-  stretch_.event = ctx_.engine->schedule(end, ctx_.target, kEventKind, ctx_.index, Priority::kHigh);
+  ++generation_;
+  ctx_.engine->schedule(end, ctx_.target, kEventKind, (std::uint64_t{generation_} << 32) | ctx_.index, Priority::kHigh);
 }
 
 bool Replica::head_admissible(std::int64_t iter) const {
@@ -125,14 +124,15 @@ void Replica::add_decoder(std::uint32_t slot) {
   if (opt_.preemption) {
     static_blocks_ -= s.blocks_static;
     s.blocks_static = 0;
-    s.x = std::int64_t{s.input} + s.generated - iter_ + 1;
-    const std::int64_t y = s.x + block_ - 1;
+    const std::int64_t y = need_offset(s) + block_ - 1;
     const std::int64_t q = floor_div(y, block_);
     sum_q_ += q;
     ++residue_count_[static_cast<std::size_t>(y - q * block_)];
   }
-  finish_heap_.push_back(Finish{iter_ + (s.output - s.generated), slot, s.version});
+  const std::int64_t last = iter_ + (s.output - s.generated);
+  finish_heap_.push_back(Finish{last, slot, s.version});
   std::push_heap(finish_heap_.begin(), finish_heap_.end(), [](const Finish& a, const Finish& b) { return later_finish(a, b); });
+  next_finish_ = std::min(next_finish_, last);
 }
 
 void Replica::remove_decoder(std::uint32_t slot) {
@@ -140,7 +140,7 @@ void Replica::remove_decoder(std::uint32_t slot) {
   --decoders_;
   context_base_ -= std::int64_t{s.input} + s.generated - s.iter_start;
   if (opt_.preemption) {
-    const std::int64_t y = s.x + block_ - 1;
+    const std::int64_t y = need_offset(s) + block_ - 1;
     const std::int64_t q = floor_div(y, block_);
     sum_q_ -= q;
     --residue_count_[static_cast<std::size_t>(y - q * block_)];
@@ -189,6 +189,7 @@ void Replica::finish_steps(SimTime now, std::int64_t steps) {
     }
     chunks_.clear();
   }
+  if (iter_ < next_finish_) return;  // nobody's last token yet: the heap stays untouched
   const auto cmp = [](const Finish& a, const Finish& b) { return later_finish(a, b); };
   while (!finish_heap_.empty() && finish_heap_.front().iter <= iter_) {
     const Finish f = finish_heap_.front();
@@ -197,6 +198,7 @@ void Replica::finish_steps(SimTime now, std::int64_t steps) {
     if (seqs_[f.slot].version != f.version || seqs_[f.slot].phase != Phase::kDecode) continue;
     complete(f.slot, now);
   }
+  next_finish_ = finish_heap_.empty() ? kNever : finish_heap_.front().iter;
 }
 
 bool Replica::preempt_if_needed() {
@@ -204,7 +206,7 @@ bool Replica::preempt_if_needed() {
   while (need_at(iter_) > total_blocks_) {
     // The most recently admitted running request goes back to the queue, to be recomputed.
     std::uint32_t victim = 0;
-    std::uint64_t best = 0;
+    std::uint32_t best = 0;
     for (std::uint32_t i = 0; i < seqs_.size(); ++i) {
       const Seq& s = seqs_[i];
       if ((s.phase == Phase::kDecode || s.phase == Phase::kPrefill) && s.admit_seq >= best) {
@@ -279,7 +281,7 @@ bool Replica::schedule_prefill(SimTime now) {
     q->pop_front();
     s.phase = Phase::kPrefill;
     s.prefilled = 0;
-    s.blocks_static = blocks;
+    s.blocks_static = static_cast<std::uint32_t>(blocks);
     static_blocks_ += blocks;
     need += blocks;
     s.admit_seq = ++admit_counter_;
@@ -308,7 +310,8 @@ void Replica::start_decode_stretch(SimTime now) {
     std::pop_heap(finish_heap_.begin(), finish_heap_.end(), cmp);
     finish_heap_.pop_back();
   }
-  std::int64_t n = finish_heap_.front().iter - iter_;
+  next_finish_ = finish_heap_.front().iter;
+  std::int64_t n = next_finish_ - iter_;
   assert(n >= 1);
   // KV exhaustion is a change of composition too: stop at the first boundary whose next step
   // does not fit (the need only grows during the stretch, so bisect).
@@ -331,6 +334,8 @@ void Replica::start_decode_stretch(SimTime now) {
   stretch_.start = now;
   stretch_.b = decoders_;
   stretch_.context0 = static_cast<double>(context_base_ + static_cast<std::int64_t>(decoders_) * iter_);
+  stretch_.scan_t = now;
+  stretch_.scan_k = 0;
   SimTime t = now;
   for (std::int64_t k = 0; k < n; ++k) {
     t += step_time(decode_step(decoders_, stretch_.context0 + static_cast<double>(k) * decoders_));

@@ -11,6 +11,7 @@
 // decodes under a token budget; preemption of the most recently admitted request by recompute
 // when the next step's KV does not fit.
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "models/inference/cost_model.h"
@@ -53,7 +54,7 @@ class Replica {
 
   /// A request arrives now. Requests that could never fit in the KV cache are rejected.
   void submit(RequestId id);
-  /// Handles an event scheduled by this replica (payload from the event's data word).
+  /// Handles an event scheduled by this replica (its data word: generation << 32 | index).
   void on_event(std::uint64_t data);
 
   [[nodiscard]] std::uint32_t outstanding() const { return outstanding_; }
@@ -68,6 +69,7 @@ class Replica {
 
  private:
   enum class Phase : std::uint8_t { kFree, kWaiting, kPrefill, kDecode };
+  // One cache line: the replica touches a request's state at most a few times.
   struct Seq {
     RequestId id = kNoRequest;
     std::uint32_t input = 0;      // original prompt
@@ -76,14 +78,14 @@ class Replica {
     std::uint32_t prefilled = 0;  // of prompt
     std::uint32_t generated = 0;  // decode: tokens generated at iter_start
     std::uint32_t version = 0;    // invalidates heap entries of a preempted decoder
+    std::uint32_t blocks_static = 0;
+    std::uint32_t admit_seq = 0;  // admission order on this replica (preemption picks the latest)
+    Phase phase = Phase::kFree;
     std::int64_t iter_start = 0;  // decode iteration count when decoding (re)started
-    std::int64_t blocks_static = 0;
-    std::uint64_t admit_seq = 0;
-    std::int64_t x = 0;           // decode: KV need is ceil((x + iter) / block)
     SimTime enqueued;
     SimTime admitted = SimTime::min();
-    Phase phase = Phase::kFree;
   };
+  static_assert(sizeof(Seq) == 64);
   struct Finish {
     std::int64_t iter;
     std::uint32_t slot;
@@ -103,7 +105,9 @@ class Replica {
     SimTime end;
     std::uint32_t b = 0;          // decoders
     double context0 = 0;          // their summed context at the first step
-    EventHandle event = 0;
+    // Progress of the scan for the step in progress, resumed by the next arrival.
+    SimTime scan_t;
+    std::int64_t scan_k = 0;
   };
 
   void plan(SimTime now);
@@ -119,6 +123,8 @@ class Replica {
   void add_decoder(std::uint32_t slot);
   void remove_decoder(std::uint32_t slot);
   [[nodiscard]] std::int64_t decode_blocks(std::int64_t iter) const;
+  // A decoder's KV need before iteration `iter` is ceil((x + iter) / block_size).
+  [[nodiscard]] static std::int64_t need_offset(const Seq& s) { return std::int64_t{s.input} + s.generated - s.iter_start + 1; }
   [[nodiscard]] std::int64_t blocks_for(std::int64_t tokens) const { return (tokens + block_ - 1) / block_; }
   [[nodiscard]] std::int64_t need_at(std::int64_t iter) const { return decode_blocks(iter) + static_blocks_; }
   void complete(std::uint32_t slot, SimTime now);
@@ -139,6 +145,8 @@ class Replica {
   std::vector<std::uint32_t> prefilling_;  // admission order
   std::vector<Chunk> chunks_;              // of the mixed step in progress
   std::vector<Finish> finish_heap_;        // min-heap of decoders' last iterations
+  static constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
+  std::int64_t next_finish_ = kNever;      // heap top (a lower bound while stale entries remain)
 
   // Decoders: count, sum of (input + generated - iter_start), and the block-need histogram:
   // each decoder's need ceil((x + iter) / bs) = q + floor((p + iter) / bs) with x + bs - 1 = q bs + p.
@@ -148,10 +156,11 @@ class Replica {
   std::vector<std::int64_t> residue_count_;
   std::int64_t static_blocks_ = 0;         // prefilling requests (and reserved outputs)
   std::int64_t iter_ = 0;                  // decode iterations so far
-  std::uint64_t admit_counter_ = 0;
+  std::uint32_t admit_counter_ = 0;
   std::uint32_t outstanding_ = 0;
   std::int64_t kv_used_ = 0;
   Stretch stretch_;
+  std::uint32_t generation_ = 0;  // events carry it; a cut makes the pending one stale
   std::uint64_t preemptions_ = 0, steps_ = 0, output_tokens_ = 0;
 };
 
