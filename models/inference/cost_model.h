@@ -20,7 +20,7 @@ struct Efficiency {
   double mbu = 0.80;             ///< achieved fraction of peak HBM bandwidth
   double link = 0.70;            ///< achieved fraction of the per-direction link bandwidth in all-reduce
   double allreduce_latency_s = 10e-6;  ///< fixed cost of one all-reduce
-  double step_overhead_s = 1.5e-3;     ///< scheduler, sampling and launch cost of one iteration
+  double step_overhead_s = 0.5e-3;     ///< scheduler, sampling and launch cost of one iteration
   double multiplier = 1.0;       ///< serving speed-up (per model x per scenario): divides the step time
 };
 

@@ -55,6 +55,7 @@ void Replica::submit(RequestId id) {
   ++outstanding_;
   if (ctx_.listener != nullptr) ctx_.listener->outstanding_changed(ctx_.index);
 
+  if (in_event_) return;  // submitted from a completion callback: the event plans next
   if (!stretch_.active) {
     plan(now);
     return;
@@ -78,7 +79,9 @@ void Replica::submit(RequestId id) {
 void Replica::on_event(std::uint64_t data) {
   if ((data >> 32) != generation_) return;  // superseded by a cut
   const SimTime now = ctx_.engine->now();
+  in_event_ = true;
   finish_steps(now, stretch_.steps);
+  in_event_ = false;
   plan(now);
 }
 
@@ -158,16 +161,20 @@ void Replica::complete(std::uint32_t slot, SimTime now) {
   Seq& s = seqs_[slot];
   if (s.phase == Phase::kDecode) remove_decoder(slot);
   static_blocks_ -= s.blocks_static;
-  const Request& r = (*ctx_.pool)[s.id];
-  ctx_.metrics->completed(r, now, (s.admitted - s.enqueued).to_seconds(), ctx_.cluster);
+  const RequestId id = s.id;
+  const double wait = (s.admitted - s.enqueued).to_seconds();
   output_tokens_ += s.output;
-  if (ctx_.listener != nullptr) ctx_.listener->request_done(s.id, now, true);
-  ctx_.pool->release(s.id);
   s.phase = Phase::kFree;
   s.id = kNoRequest;
   free_.push_back(slot);
   --outstanding_;
-  if (ctx_.listener != nullptr) ctx_.listener->outstanding_changed(ctx_.index);
+  // Listeners may submit new requests from here (a client's next turn): `s` is not used again.
+  ctx_.metrics->completed((*ctx_.pool)[id], now, wait, ctx_.cluster);
+  if (ctx_.listener != nullptr) {
+    ctx_.listener->request_done(id, now, true);
+    ctx_.listener->outstanding_changed(ctx_.index);
+  }
+  ctx_.pool->release(id);
 }
 
 void Replica::finish_steps(SimTime now, std::int64_t steps) {
@@ -181,10 +188,10 @@ void Replica::finish_steps(SimTime now, std::int64_t steps) {
       if (s.prefilled < s.prompt) continue;
       prefilling_.erase(std::find(prefilling_.begin(), prefilling_.end(), c.slot));
       first_token(c.slot, now);
-      if (s.generated >= s.output) {
-        complete(c.slot, now);
-      } else {
+      if (s.generated < s.output) {
         add_decoder(c.slot);
+      } else {
+        complete(c.slot, now);  // last use of `s`: callbacks may grow seqs_
       }
     }
     chunks_.clear();

@@ -160,7 +160,8 @@ class Replica {
   std::uint32_t outstanding_ = 0;
   std::int64_t kv_used_ = 0;
   Stretch stretch_;
-  std::uint32_t generation_ = 0;  // events carry it; a cut makes the pending one stale
+  std::uint32_t generation_ = 0;
+  bool in_event_ = false;         // completions in progress: submit() only queues  // events carry it; a cut makes the pending one stale
   std::uint64_t preemptions_ = 0, steps_ = 0, output_tokens_ = 0;
 };
 

@@ -61,7 +61,7 @@ TEST_CASE("timeline: one request alone") {
   CHECK(r.reqs[0].done == t);
   CHECK(r.stats.steps == 5);
   // Decode at batch 1 is memory-bound: weights plus 1,002 tokens of KV over bandwidth x mbu.
-  CHECK(decode(1, 1001) == Approx((13.48e9 + 1002 * 524288.0) / (2.039e12 * 0.8) + 1.5e-3).epsilon(0.002));
+  CHECK(decode(1, 1001) == Approx((13.48e9 + 1002 * 524288.0) / (2.039e12 * 0.8) + 0.5e-3).epsilon(0.002));
 }
 
 TEST_CASE("timeline: two requests arriving together") {
