@@ -1,5 +1,6 @@
 #include "models/inference/cluster.h"
 
+#include <limits>
 #include <stdexcept>
 
 #include "sim/engine/engine.h"
@@ -47,15 +48,24 @@ Cluster::Cluster(const ClusterSpec& spec, const InferenceSpec& inf, std::uint16_
   outstanding_.assign(replicas_.size(), 0);
 }
 
+void Cluster::map_models(const std::vector<std::string>& names, const InferenceSpec& inf) {
+  route_.clear();
+  for (const auto& n : names) {
+    const int m = inf.model_index(n);
+    route_.push_back(m < 0 ? std::numeric_limits<std::uint32_t>::max() : static_cast<std::uint32_t>(m));
+  }
+}
+
 void Cluster::submit(RequestId id) {
   const Request& r = pool_[id];
   metrics_.arrived(r, index_);
-  if (r.model >= groups_.size() || groups_[r.model].replicas.empty()) {
+  const std::uint32_t m = route_.empty() ? r.model : r.model < route_.size() ? route_[r.model] : std::numeric_limits<std::uint32_t>::max();
+  if (m >= groups_.size() || groups_[m].replicas.empty()) {
     metrics_.rejected(r, no_replica_, index_);
     pool_.release(id);
     return;
   }
-  replicas_[pick(groups_[r.model])].submit(id);
+  replicas_[pick(groups_[m])].submit(id);
 }
 
 std::uint32_t Cluster::pick(ModelGroup& g) {

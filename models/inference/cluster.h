@@ -28,6 +28,10 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;
 
+  /// Request::model indexes `names` (e.g. the traffic's model list) instead of the catalog;
+  /// names the catalog lacks route nowhere (rejected as no_replica).
+  void map_models(const std::vector<std::string>& names, const InferenceSpec& inf);
+
   void start() {}
   void submit(RequestId id) override;
   void handle(const Event& e) override;
@@ -80,6 +84,7 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   std::vector<std::uint32_t> heap_pos_;
   std::vector<std::uint32_t> outstanding_;     // copy of each replica's count, compact for the heap
   std::vector<ModelGroup> groups_;             // by model index (empty when not served)
+  std::vector<std::uint32_t> route_;           // Request::model -> catalog index (empty: identity)
   std::vector<Levels> levels_;
   std::int64_t total_gpus_ = 0;
   double total_blocks_ = 0;
