@@ -39,13 +39,17 @@ Cluster::Cluster(const ClusterSpec& spec, const InferenceSpec& inf, std::uint16_
       replica_group_.push_back(static_cast<std::uint32_t>(rg.model));
       ModelGroup& g = groups_[static_cast<std::size_t>(rg.model)];
       g.replicas.push_back(ri);
-      heap_pos_.push_back(static_cast<std::uint32_t>(g.heap.size()));
-      g.heap.push_back(ri);  // all at zero outstanding, in index order: already a heap
       total_blocks_ += static_cast<double>(mem.kv_blocks);
     }
   }
   levels_.resize(replicas_.size());
   outstanding_.assign(replicas_.size(), 0);
+  bucket_next_.assign(replicas_.size(), kNil);
+  bucket_prev_.assign(replicas_.size(), kNil);
+  for (auto& g : groups_) {
+    // In reverse, so that the lowest index heads bucket 0.
+    for (auto it = g.replicas.rbegin(); it != g.replicas.rend(); ++it) bucket_insert(g, *it, 0);
+  }
 }
 
 void Cluster::map_models(const std::vector<std::string>& names, const InferenceSpec& inf) {
@@ -77,7 +81,7 @@ std::uint32_t Cluster::pick(ModelGroup& g) {
       return r;
     }
     case Balancer::kLeastOutstanding:
-      return g.heap.front();
+      return g.bucket_head[g.bucket_min];
     case Balancer::kLeastKv: {
       // O(replicas of the model) per request: meant for clusters of tens of replicas.
       std::uint32_t best = g.replicas.front();
@@ -100,40 +104,36 @@ std::uint32_t Cluster::pick(ModelGroup& g) {
   return g.replicas.front();
 }
 
-bool Cluster::heap_less(std::uint32_t a, std::uint32_t b) const {
-  const auto oa = outstanding_[a];
-  const auto ob = outstanding_[b];
-  return oa < ob || (oa == ob && a < b);
+void Cluster::bucket_insert(ModelGroup& g, std::uint32_t replica, std::uint32_t count) {
+  if (count >= g.bucket_head.size()) g.bucket_head.resize(count + 1, kNil);
+  const std::uint32_t head = g.bucket_head[count];
+  bucket_prev_[replica] = kNil;
+  bucket_next_[replica] = head;
+  if (head != kNil) bucket_prev_[head] = replica;
+  g.bucket_head[count] = replica;
+  if (count < g.bucket_min || g.bucket_head[g.bucket_min] == kNil) g.bucket_min = count;
 }
 
-void Cluster::sift(ModelGroup& g, std::size_t i) {
-  auto& h = g.heap;
-  const std::uint32_t v = h[i];
-  while (i > 0) {  // up
-    const std::size_t p = (i - 1) / 2;
-    if (!heap_less(v, h[p])) break;
-    h[i] = h[p];
-    heap_pos_[h[i]] = static_cast<std::uint32_t>(i);
-    i = p;
+void Cluster::bucket_remove(ModelGroup& g, std::uint32_t replica, std::uint32_t count) {
+  const std::uint32_t prev = bucket_prev_[replica];
+  const std::uint32_t next = bucket_next_[replica];
+  if (prev != kNil) {
+    bucket_next_[prev] = next;
+  } else {
+    g.bucket_head[count] = next;
   }
-  for (;;) {  // down
-    const std::size_t l = 2 * i + 1;
-    if (l >= h.size()) break;
-    std::size_t c = l;
-    if (l + 1 < h.size() && heap_less(h[l + 1], h[l])) c = l + 1;
-    if (!heap_less(h[c], v)) break;
-    h[i] = h[c];
-    heap_pos_[h[i]] = static_cast<std::uint32_t>(i);
-    i = c;
-  }
-  h[i] = v;
-  heap_pos_[v] = static_cast<std::uint32_t>(i);
+  if (next != kNil) bucket_prev_[next] = prev;
 }
 
 void Cluster::outstanding_changed(std::uint32_t replica) {
-  outstanding_[replica] = replicas_[replica].outstanding();
-  if (spec_.balancer != Balancer::kLeastOutstanding) return;
-  sift(groups_[replica_group_[replica]], heap_pos_[replica]);
+  const std::uint32_t now = replicas_[replica].outstanding();
+  const std::uint32_t before = outstanding_[replica];
+  outstanding_[replica] = now;
+  if (spec_.balancer != Balancer::kLeastOutstanding || now == before) return;
+  ModelGroup& g = groups_[replica_group_[replica]];
+  bucket_remove(g, replica, before);
+  bucket_insert(g, replica, now);
+  while (g.bucket_head[g.bucket_min] == kNil) ++g.bucket_min;  // a replica is always somewhere
 }
 
 void Cluster::levels_changed(std::uint32_t replica, SimTime now) {

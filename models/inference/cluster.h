@@ -54,11 +54,13 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   [[nodiscard]] double gpu_busy_share(SimTime now) const;
 
  private:
-  // A model's replicas and its balancer state. `heap` orders them by outstanding requests
-  // (least_outstanding); `pos` is each replica's place in it.
+  // A model's replicas and its balancer state. For least_outstanding, replicas sit in buckets
+  // by outstanding requests (intrusive lists; `bucket_min` is the lowest non-empty bucket), so a
+  // change of one count is O(1).
   struct ModelGroup {
     std::vector<std::uint32_t> replicas;
-    std::vector<std::uint32_t> heap;
+    std::vector<std::uint32_t> bucket_head;
+    std::uint32_t bucket_min = 0;
     std::size_t next = 0;
   };
   struct Levels {
@@ -66,9 +68,10 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
     bool busy = false;
   };
   std::uint32_t pick(ModelGroup& g);
-  bool heap_less(std::uint32_t a, std::uint32_t b) const;
-  void sift(ModelGroup& g, std::size_t i);
+  void bucket_insert(ModelGroup& g, std::uint32_t replica, std::uint32_t count);
+  void bucket_remove(ModelGroup& g, std::uint32_t replica, std::uint32_t count);
 
+  static constexpr std::uint32_t kNil = 0xFFFFFFFFu;
   ClusterSpec spec_;
   Engine& engine_;
   RequestPool& pool_;
@@ -81,8 +84,8 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   std::vector<Replica> replicas_;
   std::vector<std::uint32_t> replica_gpus_;
   std::vector<std::uint32_t> replica_group_;  // model group of each replica
-  std::vector<std::uint32_t> heap_pos_;
-  std::vector<std::uint32_t> outstanding_;     // copy of each replica's count, compact for the heap
+  std::vector<std::uint32_t> bucket_next_, bucket_prev_;  // by replica
+  std::vector<std::uint32_t> outstanding_;     // each replica's count as last told (its bucket)
   std::vector<ModelGroup> groups_;             // by model index (empty when not served)
   std::vector<std::uint32_t> route_;           // Request::model -> catalog index (empty: identity)
   std::vector<Levels> levels_;

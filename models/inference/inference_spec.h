@@ -24,8 +24,6 @@ struct SchedulerOptions {
   double memory_utilization = 0.9; ///< share of device memory for weights and KV [gpu_memory_utilization]
   double reserve_gb = 0;           ///< per GPU, for activations and workspace
   bool preemption = true;          ///< recompute on KV exhaustion; false: reserve the whole output at admission
-  bool prefix_caching = false;     ///< reuse KV of prefix blocks seen before (trace block ids)
-  int prefix_block_tokens = 512;   ///< tokens per trace prefix block
 };
 
 enum class Balancer { kRoundRobin, kLeastOutstanding, kLeastKv, kPowerOfTwo };

@@ -243,7 +243,11 @@ bool Replica::preempt_if_needed() {
 }
 
 void Replica::plan(SimTime now) {
-  if (opt_.preemption) preempt_if_needed();
+  kv_used_ = need_at(iter_);  // schedule_prefill() adds what it admits
+  if (opt_.preemption && kv_used_ > total_blocks_) {
+    preempt_if_needed();
+    kv_used_ = need_at(iter_);
+  }
   if (!schedule_prefill(now)) {
     if (decoders_ > 0) {
       start_decode_stretch(now);
@@ -276,7 +280,7 @@ bool Replica::schedule_prefill(SimTime now) {
       take_chunk(slot, std::min<std::int64_t>(s.prompt - s.prefilled, budget));
     }
   }
-  std::int64_t need = need_at(iter_);
+  std::int64_t& need = kv_used_;
   while (budget > 0 && running() < static_cast<std::uint32_t>(opt_.max_batch)) {
     RingBuffer<std::uint32_t>* q = !preempted_.empty() ? &preempted_ : !waiting_.empty() ? &waiting_ : nullptr;
     if (q == nullptr) break;
@@ -351,7 +355,6 @@ void Replica::start_decode_stretch(SimTime now) {
 }
 
 void Replica::update_levels(SimTime now) {
-  kv_used_ = need_at(iter_);
   if (ctx_.listener != nullptr) ctx_.listener->levels_changed(ctx_.index, now);
 }
 

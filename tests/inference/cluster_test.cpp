@@ -95,6 +95,13 @@ TEST_CASE("a cluster routes by model, balances replicas and reports") {
     CHECK(busy > 0.05);
     CHECK(busy < 1.0);
     CHECK(w.pool.in_use() == 0);  // every slot released
+    const auto cols = w.cluster->sample_columns();
+    CHECK(cols == std::vector<std::string>{"batch_size:c", "kv_occupancy:c", "gpu_busy:c", "tokens_per_s:c"});
+    std::vector<double> row;
+    w.cluster->sample(w.engine.now(), row);
+    REQUIRE(row.size() == cols.size());
+    CHECK(row[2] == Approx(busy).epsilon(1e-9));  // first sample covers the whole run
+    CHECK(row[3] == Approx(j["clusters"]["c"]["output_tokens_per_s"].get<double>()).epsilon(1e-9));
     // Every small replica got work.
     for (std::size_t r = 0; r < 4; ++r) CHECK(w.cluster->replica(r).output_tokens() > 0);
     if (b == Balancer::kRoundRobin) {
