@@ -62,25 +62,36 @@ ReplicaMemory replica_memory(const ModelArch& m, const GpuSpec& g, ReplicaShape 
 
 namespace {
 
+// Reads an entry's `name` and, for a new name, an optional `like`; copies into `out` the entry
+// it overrides or starts from. Returns whether there was one (fields then default to its values).
+template <class T>
+bool start_entry(MapReader& r, const std::vector<T>& known, Help name_help, Help like_help, T& out, bool* is_new) {
+  out.name = r.string("name", name_help);
+  *is_new = std::none_of(known.begin(), known.end(), [&](const T& k) { return k.name == out.name; });
+  std::string base = out.name;
+  if (*is_new) {
+    base.clear();
+    if (r.has("like")) {
+      std::vector<std::string> names;
+      for (const auto& k : known) names.push_back(k.name);
+      base = r.choice("like", like_help, names);
+    }
+  }
+  for (const auto& k : known) {
+    if (k.name != base) continue;
+    const std::string name = out.name;
+    out = k;
+    out.name = name;
+    return true;
+  }
+  return false;
+}
+
 GpuSpec read_gpu(const Node& n, const std::vector<GpuSpec>& known, bool* is_new) {
   MapReader r(n, "gpu");
   GpuSpec g;
-  g.name = r.string("name", {"GPU type name (a built-in name overrides its fields)"});
-  const auto it = std::find_if(known.begin(), known.end(), [&](const GpuSpec& k) { return k.name == g.name; });
-  *is_new = it == known.end();
-  std::string like;
-  if (*is_new && r.has("like")) {
-    std::vector<std::string> names;
-    for (const auto& k : known) names.push_back(k.name);
-    like = r.choice("like", {"GPU type whose fields this one starts from"}, names);
-  }
-  const auto base = std::find_if(known.begin(), known.end(), [&](const GpuSpec& k) { return k.name == (*is_new ? like : g.name); });
-  const bool has_base = base != known.end();
-  if (has_base) {
-    const std::string name = g.name;
-    g = *base;
-    g.name = name;
-  }
+  const bool has_base = start_entry(r, known, {"GPU type name (a built-in name overrides its fields)"},
+                                    {"GPU type whose fields this one starts from"}, g, is_new);
   const auto def = [&](double v) { return has_base ? std::optional<double>(v) : std::nullopt; };
   g.bf16_tflops = r.number("bf16_tflops", {"dense BF16 tensor throughput", "TFLOP/s"}, Range::positive(1e6), def(g.bf16_tflops));
   g.fp8_tflops = r.number("fp8_tflops", {"dense FP8 tensor throughput (0: none)", "TFLOP/s"}, Range::non_negative(1e6),
@@ -100,22 +111,8 @@ GpuSpec read_gpu(const Node& n, const std::vector<GpuSpec>& known, bool* is_new)
 ModelArch read_model(const Node& n, const std::vector<ModelArch>& known, bool* is_new) {
   MapReader r(n, "model");
   ModelArch a;
-  a.name = r.string("name", {"model name (a built-in name overrides its fields)"});
-  const auto it = std::find_if(known.begin(), known.end(), [&](const ModelArch& k) { return k.name == a.name; });
-  *is_new = it == known.end();
-  std::string like;
-  if (*is_new && r.has("like")) {
-    std::vector<std::string> names;
-    for (const auto& k : known) names.push_back(k.name);
-    like = r.choice("like", {"model whose architecture this one starts from"}, names);
-  }
-  const auto base = std::find_if(known.begin(), known.end(), [&](const ModelArch& k) { return k.name == (*is_new ? like : a.name); });
-  const bool has_base = base != known.end();
-  if (has_base) {
-    const std::string name = a.name;
-    a = *base;
-    a.name = name;
-  }
+  const bool has_base = start_entry(r, known, {"model name (a built-in name overrides its fields)"},
+                                    {"model whose architecture this one starts from"}, a, is_new);
   const auto req = [&](const char* key, const char* help, int cur) {
     return static_cast<int>(r.count(key, {help}, Range::at_least(1, 1e7), has_base ? std::optional<std::int64_t>(cur) : std::nullopt));
   };
