@@ -185,10 +185,12 @@ double Cluster::gpu_busy_share(SimTime now) const { return busy_gpus_.mean(now) 
 
 void Cluster::write_report(Json& j) const {
   const SimTime now = engine_.now();
-  std::uint64_t preemptions = 0, steps = 0;
+  std::uint64_t preemptions = 0, steps = 0, hits = 0, prompts = 0;
   for (const auto& r : replicas_) {
     preemptions += r.preemptions();
     steps += r.steps();
+    hits += r.prefix_hit_tokens();
+    prompts += r.prompt_tokens();
   }
   const double window = (now - window_start_).to_seconds();
   Json& c = j["clusters"][spec_.name];
@@ -202,6 +204,7 @@ void Cluster::write_report(Json& j) const {
   c["output_tokens_per_s"] = window > 0 ? static_cast<double>(sum_output_tokens(replicas_) - tokens_at_reset_) / window : 0.0;
   c["preemptions"] = preemptions;
   c["steps"] = steps;
+  c["prefix_hit_rate"] = prompts > 0 ? static_cast<double>(hits) / static_cast<double>(prompts) : 0.0;
 }
 
 }  // namespace capsim::inference

@@ -32,6 +32,12 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   /// names the catalog lacks route nowhere (rejected as no_replica).
   void map_models(const std::vector<std::string>& names, const InferenceSpec& inf);
 
+  /// Trace replay with prefix caching: the block table that Request::prefix_begin indexes
+  /// (e.g. TrafficSource::block_table()); it must outlive the run.
+  void set_block_table(const std::vector<std::uint32_t>* table) {
+    for (auto& r : replicas_) r.set_block_table(table);
+  }
+
   void start() {}
   void submit(RequestId id) override;
   void handle(const Event& e) override;
@@ -44,7 +50,7 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   [[nodiscard]] std::vector<std::string> sample_columns() const;
   void sample(SimTime now, std::vector<double>& row);
   /// clusters.<name>.{gpu, servers, gpus, replicas, gpu_busy_share, batch_size_mean,
-  /// kv_occupancy_mean, output_tokens_per_s, preemptions, steps}.
+  /// kv_occupancy_mean, output_tokens_per_s, preemptions, steps, prefix_hit_rate}.
   void write_report(Json& j) const;
 
   [[nodiscard]] const std::string& name() const { return spec_.name; }

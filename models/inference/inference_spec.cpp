@@ -187,6 +187,11 @@ SchedulerOptions read_scheduler(const Node& n) {
   s.reserve_gb = r.number("reserve_gb", {"per-GPU memory kept for activations", "GB"}, Range::non_negative(1e4), 0.0);
   s.preemption = r.choice("preemption", {"on KV exhaustion: recompute the latest request; none: reserve the whole output at admission"},
                           {"recompute", "none"}, "recompute") == "recompute";
+  s.prefix_cache_share = r.number("prefix_cache_share",
+                                  {"share of KV blocks that keep prompt prefixes (trace block ids) for reuse; 0: off"},
+                                  {0, 1, false}, 0.0);
+  s.prefix_block_tokens = static_cast<int>(r.count("prefix_block_tokens", {"tokens per prefix block id", "tokens"},
+                                                   Range::at_least(1, 1e6), 512));
   if (s.chunked_prefill && s.chunk_size < s.max_batch) {
     n.error(fmt::format("chunk_size ({}) must be at least max_batch ({}): every decode needs a token of the budget", s.chunk_size,
                         s.max_batch));

@@ -24,6 +24,8 @@ struct SchedulerOptions {
   double memory_utilization = 0.9; ///< share of device memory for weights and KV [gpu_memory_utilization]
   double reserve_gb = 0;           ///< per GPU, for activations and workspace
   bool preemption = true;          ///< recompute on KV exhaustion; false: reserve the whole output at admission
+  double prefix_cache_share = 0;   ///< share of KV blocks kept for cached prompt prefixes (0: no prefix caching)
+  int prefix_block_tokens = 512;   ///< tokens per prefix block id (Mooncake traces: 512)
 };
 
 enum class Balancer { kRoundRobin, kLeastOutstanding, kLeastKv, kPowerOfTwo };

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
+#include <span>
 
 namespace capsim::inference {
 
@@ -14,13 +16,31 @@ bool later_finish(const auto& a, const auto& b) { return a.iter > b.iter || (a.i
 SimTime step_time(double seconds) { return std::max(SimTime::ns(1), SimTime::seconds(seconds)); }
 }  // namespace
 
+namespace {
+// KV blocks set aside for cached prefixes, and the prefix blocks they hold.
+std::int64_t cache_blocks(const SchedulerOptions& opt, std::int64_t kv_blocks) {
+  return static_cast<std::int64_t>(std::floor(static_cast<double>(kv_blocks) * opt.prefix_cache_share));
+}
+}  // namespace
+
 Replica::Replica(const ReplicaContext& ctx, const StepCostModel& cost, const SchedulerOptions& opt, std::int64_t kv_blocks)
     : ctx_(ctx),
       cost_(&cost),
       opt_(opt),
-      total_blocks_(kv_blocks),
+      total_blocks_(kv_blocks - cache_blocks(opt, kv_blocks)),
       block_(opt.block_size),
-      residue_count_(static_cast<std::size_t>(opt.block_size), 0) {}
+      residue_count_(static_cast<std::size_t>(opt.block_size), 0),
+      prefix_cache_(static_cast<std::size_t>(cache_blocks(opt, kv_blocks) * opt.block_size / opt.prefix_block_tokens)) {}
+
+std::uint32_t Replica::cached_prefix(const Seq& s) {
+  if (prefix_cache_.capacity() == 0 || ctx_.block_table == nullptr) return 0;
+  const Request& r = (*ctx_.pool)[s.id];
+  if (r.prefix_blocks == 0 || std::size_t{r.prefix_begin} + r.prefix_blocks > ctx_.block_table->size()) return 0;
+  const std::span<const std::uint32_t> ids(ctx_.block_table->data() + r.prefix_begin, r.prefix_blocks);
+  const std::size_t hits = prefix_cache_.lookup_and_insert(ids);
+  // The last prompt token is always computed: it yields the first output token.
+  return static_cast<std::uint32_t>(std::min<std::uint64_t>(hits * static_cast<std::uint64_t>(opt_.prefix_block_tokens), s.prompt - 1));
+}
 
 std::uint32_t Replica::new_slot() {
   if (!free_.empty()) {
@@ -291,14 +311,20 @@ bool Replica::schedule_prefill(SimTime now) {
     if (!chunked && !chunks_.empty() && s.prompt > budget) break;  // whole prompts; an oversized one goes alone
     q->pop_front();
     s.phase = Phase::kPrefill;
-    s.prefilled = 0;
+    const bool fresh = s.admitted == SimTime::min();
+    s.prefilled = fresh ? cached_prefix(s) : 0;  // a recompute starts over
+    if (fresh) {
+      prefix_hit_tokens_ += s.prefilled;
+      prompt_tokens_ += s.prompt;
+    }
     s.blocks_static = static_cast<std::uint32_t>(blocks);
     static_blocks_ += blocks;
     need += blocks;
     s.admit_seq = ++admit_counter_;
     if (s.admitted == SimTime::min()) s.admitted = now;
     prefilling_.push_back(slot);
-    take_chunk(slot, chunked ? std::min<std::int64_t>(s.prompt, budget) : std::int64_t{s.prompt});
+    const std::int64_t rest = std::int64_t{s.prompt} - s.prefilled;
+    take_chunk(slot, chunked ? std::min<std::int64_t>(rest, budget) : rest);
   }
   if (chunks_.empty()) return false;
   stretch_.mixed = true;

@@ -16,6 +16,7 @@
 
 #include "models/inference/cost_model.h"
 #include "models/inference/inference_spec.h"
+#include "models/inference/prefix_cache.h"
 #include "models/request.h"
 #include "models/service_metrics.h"
 #include "sim/engine/engine.h"
@@ -44,6 +45,8 @@ struct ReplicaContext {
   std::uint16_t cluster = ServiceMetrics::kNone;
   std::uint16_t reject_too_long = 0;  ///< metrics reason for requests that can never fit
   ReplicaListener* listener = nullptr;
+  /// Trace replay: the block table Request::prefix_begin/prefix_blocks index (prefix caching).
+  const std::vector<std::uint32_t>* block_table = nullptr;
 };
 
 class Replica {
@@ -66,6 +69,10 @@ class Replica {
   [[nodiscard]] std::uint64_t preemptions() const { return preemptions_; }
   [[nodiscard]] std::uint64_t steps() const { return steps_; }
   [[nodiscard]] std::uint64_t output_tokens() const { return output_tokens_; }
+  /// Prompt tokens served from the prefix cache, and prompt tokens admitted.
+  [[nodiscard]] std::uint64_t prefix_hit_tokens() const { return prefix_hit_tokens_; }
+  [[nodiscard]] std::uint64_t prompt_tokens() const { return prompt_tokens_; }
+  void set_block_table(const std::vector<std::uint32_t>* table) { ctx_.block_table = table; }
 
  private:
   enum class Phase : std::uint8_t { kFree, kWaiting, kPrefill, kDecode };
@@ -163,6 +170,9 @@ class Replica {
   std::uint32_t generation_ = 0;
   bool in_event_ = false;         // completions in progress: submit() only queues  // events carry it; a cut makes the pending one stale
   std::uint64_t preemptions_ = 0, steps_ = 0, output_tokens_ = 0;
+  std::uint64_t prefix_hit_tokens_ = 0, prompt_tokens_ = 0;
+  PrefixCache prefix_cache_;
+  [[nodiscard]] std::uint32_t cached_prefix(const Seq& s);
 };
 
 }  // namespace capsim::inference

@@ -122,3 +122,19 @@ TEST_CASE("a cluster routes by model, balances replicas and reports") {
     CHECK(j["models"]["llama-3-8b"]["latency_s"]["tpot"]["p50"].get<double>() == Approx(0.0065).epsilon(0.3));
   }
 }
+
+TEST_CASE("the prefix cache keeps the most recently used blocks") {
+  PrefixCache c(2);
+  const std::vector<std::uint32_t> a{1, 2}, one{1}, three{3}, two{2};
+  CHECK(c.lookup_and_insert(a) == 0);
+  CHECK(c.lookup_and_insert(one) == 1);   // 1 is now newer than 2
+  CHECK(c.lookup_and_insert(three) == 0); // evicts 2
+  CHECK(c.lookup_and_insert(two) == 0);   // evicts 1
+  CHECK(c.lookup_and_insert(three) == 1);
+  CHECK(c.lookup_and_insert(one) == 0);
+  CHECK(c.size() == 2);
+  for (std::uint32_t i = 0; i < 1000; ++i) c.lookup_and_insert(std::vector<std::uint32_t>{i % 3});
+  CHECK(c.size() == 2);
+  const std::vector<std::uint32_t> prefix{5, 6, 7};
+  CHECK(c.lookup_and_insert(prefix) == 0);  // only leading hits count
+}

@@ -17,6 +17,8 @@ struct Req {
   SimTime arrival;
   std::uint32_t input = 0;
   std::uint32_t output = 1;
+  std::uint32_t prefix_begin = 0;   // prefix caching (fast replica only)
+  std::uint16_t prefix_blocks = 0;
   SimTime first_token = SimTime::min();
   SimTime done = SimTime::min();
   bool rejected = false;

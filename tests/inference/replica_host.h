@@ -13,9 +13,11 @@ namespace capsim::inference {
 // Drives one Replica: submits requests at their arrival times and records when each is done.
 class Host final : public Component, public ReplicaListener {
  public:
-  Host(const StepCostModel& cost, const SchedulerOptions& opt, std::int64_t blocks)
+  Host(const StepCostModel& cost, const SchedulerOptions& opt, std::int64_t blocks,
+       const std::vector<std::uint32_t>* block_table = nullptr)
       : metrics_({}, {}, {}, {}), id_(engine.add_component(this)) {
-    ReplicaContext ctx{&engine, id_, 0, &pool, &metrics_, ServiceMetrics::kNone, metrics_.reason("context_too_long"), this};
+    ReplicaContext ctx{&engine,   id_, 0, &pool, &metrics_, ServiceMetrics::kNone, metrics_.reason("context_too_long"),
+                       this,      block_table};
     replica_.emplace_back(ctx, cost, opt, blocks);
   }
   void run(std::vector<reference::Req>& reqs) {
@@ -33,6 +35,8 @@ class Host final : public Component, public ReplicaListener {
     pool[id].arrival = engine.now();
     pool[id].input_tokens = q.input;
     pool[id].output_tokens = q.output;
+    pool[id].prefix_begin = q.prefix_begin;
+    pool[id].prefix_blocks = q.prefix_blocks;
     of_[id] = e.data;
     replica_[0].submit(id);
   }

@@ -128,3 +128,23 @@ TEST_CASE("timeline: chunked prefill") {
   CHECK(r.reqs[0].first_token == t);
   CHECK(r.reqs[0].done == t + st(decode(1, 1001)));
 }
+
+TEST_CASE("timeline: prefix caching skips the cached blocks of a prompt") {
+  SchedulerOptions opt;
+  opt.chunk_size = 4096;
+  opt.prefix_cache_share = 0.1;  // of 100,000 blocks: 10,000 x 16 tokens = 312 prefix blocks
+  const std::vector<std::uint32_t> table{11, 12, 13, 14, 11, 12, 13, 99};
+  // A: blocks 11-14 (2,048 tokens) + 100 own; B, later: shares 11-13, then its own block 99.
+  std::vector<reference::Req> reqs{{SimTime::zero(), 2148, 2, 0, 4}, {SimTime::sec(10), 2148, 2, 4, 4}};
+  const StepCostModel cost(llama2_7b(), a100(), {});
+  Host host(cost, opt, 100000, &table);
+  host.run(reqs);
+  CHECK(reqs[0].first_token == st(prefill(2148)));
+  // B computes only what follows its three cached blocks (1,536 tokens), attending to them.
+  const double c = 2148 - 1536;
+  CHECK(reqs[1].first_token - reqs[1].arrival == st(hand_step(c, 1, c * 1536 + c * (c + 1) / 2, 1536 + c, 0, 0)));
+  CHECK(host.replica().prefix_hit_tokens() == 1536);
+  CHECK(host.replica().prompt_tokens() == 2 * 2148);
+  // The cache takes its share out of the running KV.
+  CHECK(host.replica().kv_blocks() == 90000);
+}
