@@ -29,15 +29,17 @@ Replica::Replica(const ReplicaContext& ctx, const StepCostModel& cost, const Sch
       opt_(opt),
       total_blocks_(kv_blocks - cache_blocks(opt, kv_blocks)),
       block_(opt.block_size),
-      residue_count_(static_cast<std::size_t>(opt.block_size), 0),
-      prefix_cache_(static_cast<std::size_t>(cache_blocks(opt, kv_blocks) * opt.block_size / opt.prefix_block_tokens)) {}
+      residue_count_(static_cast<std::size_t>(opt.block_size), 0) {
+  const auto prefix_blocks = cache_blocks(opt, kv_blocks) * opt.block_size / opt.prefix_block_tokens;
+  if (prefix_blocks > 0) prefix_cache_ = std::make_unique<PrefixCache>(static_cast<std::size_t>(prefix_blocks));
+}
 
 std::uint32_t Replica::cached_prefix(const Seq& s) {
-  if (prefix_cache_.capacity() == 0 || ctx_.block_table == nullptr) return 0;
+  if (!prefix_cache_ || ctx_.block_table == nullptr) return 0;
   const Request& r = (*ctx_.pool)[s.id];
   if (r.prefix_blocks == 0 || std::size_t{r.prefix_begin} + r.prefix_blocks > ctx_.block_table->size()) return 0;
   const std::span<const std::uint32_t> ids(ctx_.block_table->data() + r.prefix_begin, r.prefix_blocks);
-  const std::size_t hits = prefix_cache_.lookup_and_insert(ids);
+  const std::size_t hits = prefix_cache_->lookup_and_insert(ids);
   // The last prompt token is always computed: it yields the first output token.
   return static_cast<std::uint32_t>(std::min<std::uint64_t>(hits * static_cast<std::uint64_t>(opt_.prefix_block_tokens), s.prompt - 1));
 }

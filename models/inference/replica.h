@@ -12,6 +12,7 @@
 // when the next step's KV does not fit.
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <vector>
 
 #include "models/inference/cost_model.h"
@@ -171,7 +172,7 @@ class Replica {
   bool in_event_ = false;         // completions in progress: submit() only queues  // events carry it; a cut makes the pending one stale
   std::uint64_t preemptions_ = 0, steps_ = 0, output_tokens_ = 0;
   std::uint64_t prefix_hit_tokens_ = 0, prompt_tokens_ = 0;
-  PrefixCache prefix_cache_;
+  std::unique_ptr<PrefixCache> prefix_cache_;  // only with prefix caching on
   [[nodiscard]] std::uint32_t cached_prefix(const Seq& s);
 };
 
