@@ -1,0 +1,210 @@
+#include "models/inference/cluster.h"
+
+#include <limits>
+#include <stdexcept>
+
+#include "sim/engine/engine.h"
+
+namespace capsim::inference {
+
+Cluster::Cluster(const ClusterSpec& spec, const InferenceSpec& inf, std::uint16_t index, Engine& engine, RequestPool& pool,
+                 ServiceMetrics& metrics, const RandomStreams& streams)
+    : spec_(spec),
+      engine_(engine),
+      pool_(pool),
+      metrics_(metrics),
+      index_(index),
+      id_(engine.add_component(this)),
+      rng_(streams.stream("cluster." + spec.name + ".balancer")),
+      no_replica_(metrics.reason("no_replica")),
+      groups_(inf.models.size()) {
+  const GpuSpec& gpu = inf.gpus.at(static_cast<std::size_t>(spec.gpu));
+  total_gpus_ = std::int64_t{spec.servers} * spec.gpus_per_server;
+  const std::uint16_t too_long = metrics.reason("context_too_long");
+  std::size_t n = 0;
+  for (const auto& rg : spec.replicas) n += static_cast<std::size_t>(rg.count);
+  replicas_.reserve(n);
+  for (const auto& rg : spec.replicas) {
+    const ModelArch& arch = inf.models.at(static_cast<std::size_t>(rg.model));
+    const ReplicaShape shape{rg.tensor_parallel, rg.pipeline_stages};
+    const ReplicaMemory mem = replica_memory(arch, gpu, shape, spec.scheduler);
+    if (!mem.problem.empty()) throw std::invalid_argument(mem.problem);
+    costs_.emplace_back(arch, gpu, shape, rg.efficiency);
+    if (rg.profile) costs_.back().use_profile(*rg.profile);
+    for (int k = 0; k < rg.count; ++k) {
+      const auto ri = static_cast<std::uint32_t>(replicas_.size());
+      ReplicaContext ctx{&engine, id_, ri, &pool, &metrics, index, too_long, this};
+      replicas_.emplace_back(ctx, costs_.back(), spec.scheduler, mem.kv_blocks);
+      replica_gpus_.push_back(static_cast<std::uint32_t>(shape.gpus()));
+      replica_group_.push_back(static_cast<std::uint32_t>(rg.model));
+      ModelGroup& g = groups_[static_cast<std::size_t>(rg.model)];
+      g.replicas.push_back(ri);
+      total_blocks_ += static_cast<double>(mem.kv_blocks);
+    }
+  }
+  levels_.resize(replicas_.size());
+  outstanding_.assign(replicas_.size(), 0);
+  bucket_next_.assign(replicas_.size(), kNil);
+  bucket_prev_.assign(replicas_.size(), kNil);
+  for (auto& g : groups_) {
+    // In reverse, so that the lowest index heads bucket 0.
+    for (auto it = g.replicas.rbegin(); it != g.replicas.rend(); ++it) bucket_insert(g, *it, 0);
+  }
+}
+
+void Cluster::map_models(const std::vector<std::string>& names, const InferenceSpec& inf) {
+  route_.clear();
+  for (const auto& n : names) {
+    const int m = inf.model_index(n);
+    route_.push_back(m < 0 ? std::numeric_limits<std::uint32_t>::max() : static_cast<std::uint32_t>(m));
+  }
+}
+
+void Cluster::submit(RequestId id) {
+  const Request& r = pool_[id];
+  metrics_.arrived(r, index_);
+  const std::uint32_t m = route_.empty() ? r.model : r.model < route_.size() ? route_[r.model] : std::numeric_limits<std::uint32_t>::max();
+  if (m >= groups_.size() || groups_[m].replicas.empty()) {
+    metrics_.rejected(r, no_replica_, index_);
+    pool_.release(id);
+    return;
+  }
+  replicas_[pick(groups_[m])].submit(id);
+}
+
+std::uint32_t Cluster::pick(ModelGroup& g) {
+  const auto n = g.replicas.size();
+  switch (spec_.balancer) {
+    case Balancer::kRoundRobin: {
+      const std::uint32_t r = g.replicas[g.next];
+      g.next = g.next + 1 == n ? 0 : g.next + 1;
+      return r;
+    }
+    case Balancer::kLeastOutstanding:
+      return g.bucket_head[g.bucket_min];
+    case Balancer::kLeastKv: {
+      // O(replicas of the model) per request: meant for clusters of tens of replicas.
+      std::uint32_t best = g.replicas.front();
+      double best_occ = 2;
+      for (const std::uint32_t r : g.replicas) {
+        const double occ = static_cast<double>(replicas_[r].kv_used_blocks()) / static_cast<double>(replicas_[r].kv_blocks());
+        if (occ < best_occ) {
+          best_occ = occ;
+          best = r;
+        }
+      }
+      return best;
+    }
+    case Balancer::kPowerOfTwo: {
+      const std::uint32_t a = g.replicas[static_cast<std::size_t>(rng_() % n)];
+      const std::uint32_t b = g.replicas[static_cast<std::size_t>(rng_() % n)];
+      return outstanding_[b] < outstanding_[a] ? b : a;
+    }
+  }
+  return g.replicas.front();
+}
+
+void Cluster::bucket_insert(ModelGroup& g, std::uint32_t replica, std::uint32_t count) {
+  if (count >= g.bucket_head.size()) g.bucket_head.resize(count + 1, kNil);
+  const std::uint32_t head = g.bucket_head[count];
+  bucket_prev_[replica] = kNil;
+  bucket_next_[replica] = head;
+  if (head != kNil) bucket_prev_[head] = replica;
+  g.bucket_head[count] = replica;
+  if (count < g.bucket_min || g.bucket_head[g.bucket_min] == kNil) g.bucket_min = count;
+}
+
+void Cluster::bucket_remove(ModelGroup& g, std::uint32_t replica, std::uint32_t count) {
+  const std::uint32_t prev = bucket_prev_[replica];
+  const std::uint32_t next = bucket_next_[replica];
+  if (prev != kNil) {
+    bucket_next_[prev] = next;
+  } else {
+    g.bucket_head[count] = next;
+  }
+  if (next != kNil) bucket_prev_[next] = prev;
+}
+
+void Cluster::outstanding_changed(std::uint32_t replica) {
+  const std::uint32_t now = replicas_[replica].outstanding();
+  const std::uint32_t before = outstanding_[replica];
+  outstanding_[replica] = now;
+  if (spec_.balancer != Balancer::kLeastOutstanding || now == before) return;
+  ModelGroup& g = groups_[replica_group_[replica]];
+  bucket_remove(g, replica, before);
+  bucket_insert(g, replica, now);
+  while (g.bucket_head[g.bucket_min] == kNil) ++g.bucket_min;  // a replica is always somewhere
+}
+
+void Cluster::levels_changed(std::uint32_t replica, SimTime now) {
+  const Replica& r = replicas_[replica];
+  Levels& l = levels_[replica];
+  const Levels cur{static_cast<double>(r.running()), static_cast<double>(r.kv_used_blocks()), r.busy()};
+  if (cur.running != l.running) running_.add(now, cur.running - l.running);
+  if (cur.kv != l.kv) kv_.add(now, cur.kv - l.kv);
+  if (cur.busy != l.busy) busy_gpus_.add(now, cur.busy ? replica_gpus_[replica] : -static_cast<double>(replica_gpus_[replica]));
+  l = cur;
+}
+
+void Cluster::handle(const Event& e) { replicas_[static_cast<std::size_t>(e.data & 0xFFFFFFFFu)].on_event(e.data); }
+
+namespace {
+std::uint64_t sum_output_tokens(const std::vector<Replica>& rs) {
+  std::uint64_t t = 0;
+  for (const auto& r : rs) t += r.output_tokens();
+  return t;
+}
+}  // namespace
+
+void Cluster::reset_stats() {
+  const SimTime now = engine_.now();
+  running_.reset(now);
+  kv_.reset(now);
+  busy_gpus_.reset(now);
+  window_start_ = last_sample_ = now;
+  tokens_at_reset_ = tokens_at_sample_ = sum_output_tokens(replicas_);
+}
+
+std::vector<std::string> Cluster::sample_columns() const {
+  return {"batch_size:" + spec_.name, "kv_occupancy:" + spec_.name, "gpu_busy:" + spec_.name, "tokens_per_s:" + spec_.name};
+}
+
+void Cluster::sample(SimTime now, std::vector<double>& row) {
+  const double n = static_cast<double>(replicas_.size());
+  row.push_back(running_.take_interval_mean(now) / n);
+  row.push_back(total_blocks_ > 0 ? kv_.take_interval_mean(now) / total_blocks_ : 0.0);
+  row.push_back(busy_gpus_.take_interval_mean(now) / static_cast<double>(total_gpus_));
+  const std::uint64_t tokens = sum_output_tokens(replicas_);
+  const double span = (now - last_sample_).to_seconds();
+  row.push_back(span > 0 ? static_cast<double>(tokens - tokens_at_sample_) / span : 0.0);
+  tokens_at_sample_ = tokens;
+  last_sample_ = now;
+}
+
+double Cluster::gpu_busy_share(SimTime now) const { return busy_gpus_.mean(now) / static_cast<double>(total_gpus_); }
+
+void Cluster::write_report(Json& j) const {
+  const SimTime now = engine_.now();
+  std::uint64_t preemptions = 0, steps = 0, hits = 0, prompts = 0;
+  for (const auto& r : replicas_) {
+    preemptions += r.preemptions();
+    steps += r.steps();
+    hits += r.prefix_hit_tokens();
+    prompts += r.prompt_tokens();
+  }
+  const double window = (now - window_start_).to_seconds();
+  Json& c = j["clusters"][spec_.name];
+  c["gpus"] = total_gpus_;
+  c["servers"] = spec_.servers;
+  c["replicas"] = replicas_.size();
+  c["balancer"] = balancer_name(spec_.balancer);
+  c["gpu_busy_share"] = gpu_busy_share(now);
+  c["batch_size_mean"] = running_.mean(now) / static_cast<double>(replicas_.size());
+  c["kv_occupancy_mean"] = total_blocks_ > 0 ? kv_.mean(now) / total_blocks_ : 0.0;
+  c["output_tokens_per_s"] = window > 0 ? static_cast<double>(sum_output_tokens(replicas_) - tokens_at_reset_) / window : 0.0;
+  c["preemptions"] = preemptions;
+  c["steps"] = steps;
+  c["prefix_hit_rate"] = prompts > 0 ? static_cast<double>(hits) / static_cast<double>(prompts) : 0.0;
+}
+
+}  // namespace capsim::inference

@@ -1,0 +1,105 @@
+#pragma once
+// A cluster: servers of one GPU type partitioned into replicas of one or more models, with a
+// load balancer per model across that model's replicas. It is the RequestSink for requests
+// whose Request::model indexes InferenceSpec::models; requests for a model it does not serve are
+// rejected (reason no_replica), as are requests that could never fit a replica's KV cache
+// (context_too_long). The cluster records arrivals, completions and rejections in the shared
+// ServiceMetrics and releases each request's pool slot when done with it.
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "models/inference/inference_spec.h"
+#include "models/inference/replica.h"
+#include "models/request.h"
+#include "models/service_metrics.h"
+#include "sim/engine/engine.h"
+#include "sim/random/rng.h"
+#include "sim/stats/time_weighted.h"
+
+namespace capsim::inference {
+
+class Cluster final : public Component, public RequestSink, public ReplicaListener {
+ public:
+  /// `index` is this cluster's index in ServiceMetrics' cluster names.
+  Cluster(const ClusterSpec& spec, const InferenceSpec& inf, std::uint16_t index, Engine& engine, RequestPool& pool,
+          ServiceMetrics& metrics, const RandomStreams& streams);
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
+
+  /// Request::model indexes `names` (e.g. the traffic's model list) instead of the catalog;
+  /// names the catalog lacks route nowhere (rejected as no_replica).
+  void map_models(const std::vector<std::string>& names, const InferenceSpec& inf);
+
+  /// Trace replay with prefix caching: the block table that Request::prefix_begin indexes
+  /// (e.g. TrafficSource::block_table()); it must outlive the run.
+  void set_block_table(const std::vector<std::uint32_t>* table) {
+    for (auto& r : replicas_) r.set_block_table(table);
+  }
+
+  void start() {}
+  void submit(RequestId id) override;
+  void handle(const Event& e) override;
+  void outstanding_changed(std::uint32_t replica) override;
+  void levels_changed(std::uint32_t replica, SimTime now) override;
+
+  void reset_stats();
+  /// batch_size:<name> (mean running sequences per replica), kv_occupancy:<name> (share of KV
+  /// blocks held), gpu_busy:<name> (share of the cluster's GPUs stepping), tokens_per_s:<name>.
+  [[nodiscard]] std::vector<std::string> sample_columns() const;
+  void sample(SimTime now, std::vector<double>& row);
+  /// clusters.<name>.{gpu, servers, gpus, replicas, gpu_busy_share, batch_size_mean,
+  /// kv_occupancy_mean, output_tokens_per_s, preemptions, steps, prefix_hit_rate}.
+  void write_report(Json& j) const;
+
+  [[nodiscard]] const std::string& name() const { return spec_.name; }
+  [[nodiscard]] std::size_t replica_count() const { return replicas_.size(); }
+  [[nodiscard]] const Replica& replica(std::size_t i) const { return replicas_[i]; }
+  /// Share of the cluster's GPUs busy over the statistics window (the power model reads it).
+  [[nodiscard]] double gpu_busy_share(SimTime now) const;
+
+ private:
+  // A model's replicas and its balancer state. For least_outstanding, replicas sit in buckets
+  // by outstanding requests (intrusive lists; `bucket_min` is the lowest non-empty bucket), so a
+  // change of one count is O(1).
+  struct ModelGroup {
+    std::vector<std::uint32_t> replicas;
+    std::vector<std::uint32_t> bucket_head;
+    std::uint32_t bucket_min = 0;
+    std::size_t next = 0;
+  };
+  struct Levels {
+    double running = 0, kv = 0;
+    bool busy = false;
+  };
+  std::uint32_t pick(ModelGroup& g);
+  void bucket_insert(ModelGroup& g, std::uint32_t replica, std::uint32_t count);
+  void bucket_remove(ModelGroup& g, std::uint32_t replica, std::uint32_t count);
+
+  static constexpr std::uint32_t kNil = 0xFFFFFFFFu;
+  ClusterSpec spec_;
+  Engine& engine_;
+  RequestPool& pool_;
+  ServiceMetrics& metrics_;
+  std::uint16_t index_;
+  std::uint32_t id_;
+  Rng rng_;
+  std::uint16_t no_replica_;
+  std::deque<StepCostModel> costs_;  // stable addresses: replicas point at them
+  std::vector<Replica> replicas_;
+  std::vector<std::uint32_t> replica_gpus_;
+  std::vector<std::uint32_t> replica_group_;  // model group of each replica
+  std::vector<std::uint32_t> bucket_next_, bucket_prev_;  // by replica
+  std::vector<std::uint32_t> outstanding_;     // each replica's count as last told (its bucket)
+  std::vector<ModelGroup> groups_;             // by model index (empty when not served)
+  std::vector<std::uint32_t> route_;           // Request::model -> catalog index (empty: identity)
+  std::vector<Levels> levels_;
+  std::int64_t total_gpus_ = 0;
+  double total_blocks_ = 0;
+  TimeWeighted running_, kv_, busy_gpus_;
+  std::uint64_t tokens_at_reset_ = 0, tokens_at_sample_ = 0;
+  SimTime window_start_, last_sample_;
+};
+
+}  // namespace capsim::inference

@@ -1,0 +1,389 @@
+#include "models/inference/replica.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <span>
+
+namespace capsim::inference {
+
+namespace {
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  const std::int64_t q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+bool later_finish(const auto& a, const auto& b) { return a.iter > b.iter || (a.iter == b.iter && a.slot > b.slot); }
+SimTime step_time(double seconds) { return std::max(SimTime::ns(1), SimTime::seconds(seconds)); }
+}  // namespace
+
+namespace {
+// KV blocks set aside for cached prefixes, and the prefix blocks they hold.
+std::int64_t cache_blocks(const SchedulerOptions& opt, std::int64_t kv_blocks) {
+  return static_cast<std::int64_t>(std::floor(static_cast<double>(kv_blocks) * opt.prefix_cache_share));
+}
+}  // namespace
+
+Replica::Replica(const ReplicaContext& ctx, const StepCostModel& cost, const SchedulerOptions& opt, std::int64_t kv_blocks)
+    : ctx_(ctx),
+      cost_(&cost),
+      opt_(opt),
+      total_blocks_(kv_blocks - cache_blocks(opt, kv_blocks)),
+      block_(opt.block_size),
+      residue_count_(static_cast<std::size_t>(opt.block_size), 0) {
+  const auto prefix_blocks = cache_blocks(opt, kv_blocks) * opt.block_size / opt.prefix_block_tokens;
+  if (prefix_blocks > 0) prefix_cache_ = std::make_unique<PrefixCache>(static_cast<std::size_t>(prefix_blocks));
+}
+
+std::uint32_t Replica::cached_prefix(const Seq& s) {
+  if (!prefix_cache_ || ctx_.block_table == nullptr) return 0;
+  const Request& r = (*ctx_.pool)[s.id];
+  if (r.prefix_blocks == 0 || std::size_t{r.prefix_begin} + r.prefix_blocks > ctx_.block_table->size()) return 0;
+  const std::span<const std::uint32_t> ids(ctx_.block_table->data() + r.prefix_begin, r.prefix_blocks);
+  const std::size_t hits = prefix_cache_->lookup_and_insert(ids);
+  // The last prompt token is always computed: it yields the first output token.
+  return static_cast<std::uint32_t>(std::min<std::uint64_t>(hits * static_cast<std::uint64_t>(opt_.prefix_block_tokens), s.prompt - 1));
+}
+
+std::uint32_t Replica::new_slot() {
+  if (!free_.empty()) {
+    const std::uint32_t s = free_.back();
+    free_.pop_back();
+    return s;
+  }
+  seqs_.emplace_back();
+  return static_cast<std::uint32_t>(seqs_.size() - 1);
+}
+
+void Replica::submit(RequestId id) {
+  const SimTime now = ctx_.engine->now();
+  Request& r = (*ctx_.pool)[id];
+  if (r.output_tokens == 0) r.output_tokens = 1;  // a request yields at least the token that ends it
+  if (blocks_for(std::int64_t{r.input_tokens} + r.output_tokens) > total_blocks_) {
+    ctx_.metrics->rejected(r, ctx_.reject_too_long, ctx_.cluster);
+    if (ctx_.listener != nullptr) ctx_.listener->request_done(id, now, false);
+    ctx_.pool->release(id);
+    return;
+  }
+  const std::uint32_t slot = new_slot();
+  Seq& s = seqs_[slot];
+  s = Seq{};
+  s.id = id;
+  s.input = r.input_tokens;
+  s.output = r.output_tokens;
+  s.prompt = r.input_tokens;
+  s.enqueued = now;
+  s.phase = Phase::kWaiting;
+  waiting_.push_back(slot);
+  ++outstanding_;
+  if (ctx_.listener != nullptr) ctx_.listener->outstanding_changed(ctx_.index);
+
+  if (in_event_) return;  // submitted from a completion callback: the event plans next
+  if (!stretch_.active) {
+    plan(now);
+    return;
+  }
+  if (stretch_.mixed) return;  // the step in progress ends with an event that plans the next
+  // A decode stretch: find the step in progress; the request can join at its end.
+  // Arrivals come in time order, so the scan resumes where the previous one stopped.
+  SimTime t = stretch_.scan_t;
+  std::int64_t k = stretch_.scan_k;
+  while (t <= now && k < stretch_.steps) {
+    t += step_time(decode_step(stretch_.b, stretch_.context0 + static_cast<double>(k) * stretch_.b));
+    ++k;
+  }
+  stretch_.scan_t = t;
+  stretch_.scan_k = k;
+  if (k >= stretch_.steps || !head_admissible(iter_ + k)) return;
+  stretch_.steps = k;
+  set_stretch_event(t);
+}
+
+void Replica::on_event(std::uint64_t data) {
+  if ((data >> 32) != generation_) return;  // superseded by a cut
+  const SimTime now = ctx_.engine->now();
+  in_event_ = true;
+  finish_steps(now, stretch_.steps);
+  in_event_ = false;
+  plan(now);
+}
+
+double Replica::decode_step(std::uint32_t b, double context) const { return cost_->decode_seconds(b, context); }
+
+void Replica::set_stretch_event(SimTime end) {
+  stretch_.end = end;
+  ++generation_;
+  ctx_.engine->schedule(end, ctx_.target, kEventKind, (std::uint64_t{generation_} << 32) | ctx_.index, Priority::kHigh);
+}
+
+bool Replica::head_admissible(std::int64_t iter) const {
+  std::uint32_t head = 0;
+  if (!preempted_.empty()) {
+    head = preempted_.front();
+  } else if (!waiting_.empty()) {
+    head = waiting_.front();
+  } else {
+    return false;
+  }
+  if (running() >= static_cast<std::uint32_t>(opt_.max_batch)) return false;
+  if (opt_.chunked_prefill && decoders_ >= static_cast<std::uint32_t>(opt_.chunk_size)) return false;
+  const Seq& s = seqs_[head];
+  const std::int64_t blocks = opt_.preemption ? blocks_for(std::int64_t{s.prompt} + 1) : blocks_for(std::int64_t{s.input} + s.output);
+  return need_at(iter) + blocks <= total_blocks_;
+}
+
+std::int64_t Replica::decode_blocks(std::int64_t iter) const {
+  if (decoders_ == 0 || !opt_.preemption) return 0;
+  const std::int64_t whole = iter / block_;
+  const std::int64_t m = iter - whole * block_;
+  std::int64_t above = 0;  // decoders with residue p >= block - m cross one more boundary
+  for (std::int64_t p = block_ - m; p < block_; ++p) above += residue_count_[static_cast<std::size_t>(p)];
+  return sum_q_ + static_cast<std::int64_t>(decoders_) * whole + above;
+}
+
+void Replica::add_decoder(std::uint32_t slot) {
+  Seq& s = seqs_[slot];
+  s.phase = Phase::kDecode;
+  s.iter_start = iter_;
+  ++decoders_;
+  context_base_ += std::int64_t{s.input} + s.generated - iter_;
+  if (opt_.preemption) {
+    static_blocks_ -= s.blocks_static;
+    s.blocks_static = 0;
+    const std::int64_t y = need_offset(s) + block_ - 1;
+    const std::int64_t q = floor_div(y, block_);
+    sum_q_ += q;
+    ++residue_count_[static_cast<std::size_t>(y - q * block_)];
+  }
+  const std::int64_t last = iter_ + (s.output - s.generated);
+  finish_heap_.push_back(Finish{last, slot, s.version});
+  std::push_heap(finish_heap_.begin(), finish_heap_.end(), [](const Finish& a, const Finish& b) { return later_finish(a, b); });
+  next_finish_ = std::min(next_finish_, last);
+}
+
+void Replica::remove_decoder(std::uint32_t slot) {
+  Seq& s = seqs_[slot];
+  --decoders_;
+  context_base_ -= std::int64_t{s.input} + s.generated - s.iter_start;
+  if (opt_.preemption) {
+    const std::int64_t y = need_offset(s) + block_ - 1;
+    const std::int64_t q = floor_div(y, block_);
+    sum_q_ -= q;
+    --residue_count_[static_cast<std::size_t>(y - q * block_)];
+  }
+  ++s.version;  // its heap entry is now stale
+}
+
+void Replica::first_token(std::uint32_t slot, SimTime now) {
+  Seq& s = seqs_[slot];
+  if (s.generated == 0) (*ctx_.pool)[s.id].first_token = now;
+  ++s.generated;
+}
+
+void Replica::complete(std::uint32_t slot, SimTime now) {
+  Seq& s = seqs_[slot];
+  if (s.phase == Phase::kDecode) remove_decoder(slot);
+  static_blocks_ -= s.blocks_static;
+  const RequestId id = s.id;
+  const double wait = (s.admitted - s.enqueued).to_seconds();
+  output_tokens_ += s.output;
+  s.phase = Phase::kFree;
+  s.id = kNoRequest;
+  free_.push_back(slot);
+  --outstanding_;
+  // Listeners may submit new requests from here (a client's next turn): `s` is not used again.
+  ctx_.metrics->completed((*ctx_.pool)[id], now, wait, ctx_.cluster);
+  if (ctx_.listener != nullptr) {
+    ctx_.listener->request_done(id, now, true);
+    ctx_.listener->outstanding_changed(ctx_.index);
+  }
+  ctx_.pool->release(id);
+}
+
+void Replica::finish_steps(SimTime now, std::int64_t steps) {
+  stretch_.active = false;
+  steps_ += static_cast<std::uint64_t>(steps);
+  if (stretch_.decoders_advance) iter_ += steps;
+  if (stretch_.mixed) {
+    for (const Chunk& c : chunks_) {
+      Seq& s = seqs_[c.slot];
+      s.prefilled += c.tokens;
+      if (s.prefilled < s.prompt) continue;
+      prefilling_.erase(std::find(prefilling_.begin(), prefilling_.end(), c.slot));
+      first_token(c.slot, now);
+      if (s.generated < s.output) {
+        add_decoder(c.slot);
+      } else {
+        complete(c.slot, now);  // last use of `s`: callbacks may grow seqs_
+      }
+    }
+    chunks_.clear();
+  }
+  if (iter_ < next_finish_) return;  // nobody's last token yet: the heap stays untouched
+  const auto cmp = [](const Finish& a, const Finish& b) { return later_finish(a, b); };
+  while (!finish_heap_.empty() && finish_heap_.front().iter <= iter_) {
+    const Finish f = finish_heap_.front();
+    std::pop_heap(finish_heap_.begin(), finish_heap_.end(), cmp);
+    finish_heap_.pop_back();
+    if (seqs_[f.slot].version != f.version || seqs_[f.slot].phase != Phase::kDecode) continue;
+    complete(f.slot, now);
+  }
+  next_finish_ = finish_heap_.empty() ? kNever : finish_heap_.front().iter;
+}
+
+bool Replica::preempt_if_needed() {
+  bool any = false;
+  while (need_at(iter_) > total_blocks_) {
+    // The most recently admitted running request goes back to the queue, to be recomputed.
+    std::uint32_t victim = 0;
+    std::uint32_t best = 0;
+    for (std::uint32_t i = 0; i < seqs_.size(); ++i) {
+      const Seq& s = seqs_[i];
+      if ((s.phase == Phase::kDecode || s.phase == Phase::kPrefill) && s.admit_seq >= best) {
+        best = s.admit_seq;
+        victim = i;
+      }
+    }
+    assert(best > 0);
+    Seq& s = seqs_[victim];
+    if (s.phase == Phase::kDecode) {
+      const auto g = static_cast<std::uint32_t>(s.generated + (iter_ - s.iter_start));
+      remove_decoder(victim);
+      s.generated = g;
+    } else {
+      static_blocks_ -= s.blocks_static;
+      prefilling_.erase(std::find(prefilling_.begin(), prefilling_.end(), victim));
+    }
+    s.blocks_static = 0;
+    s.prompt = s.input + s.generated;
+    s.prefilled = 0;
+    s.phase = Phase::kWaiting;
+    preempted_.push_back(victim);
+    ++preemptions_;
+    any = true;
+  }
+  return any;
+}
+
+void Replica::plan(SimTime now) {
+  kv_used_ = need_at(iter_);  // schedule_prefill() adds what it admits
+  if (opt_.preemption && kv_used_ > total_blocks_) {
+    preempt_if_needed();
+    kv_used_ = need_at(iter_);
+  }
+  if (!schedule_prefill(now)) {
+    if (decoders_ > 0) {
+      start_decode_stretch(now);
+    } else {
+      stretch_.active = false;
+    }
+  }
+  update_levels(now);
+}
+
+bool Replica::schedule_prefill(SimTime now) {
+  chunks_.clear();
+  const bool chunked = opt_.chunked_prefill;
+  std::int64_t budget = chunked ? opt_.chunk_size - static_cast<std::int64_t>(decoders_) : opt_.max_batched_tokens;
+  StepShape sh;
+  const auto take_chunk = [&](std::uint32_t slot, std::int64_t tokens) {
+    const Seq& s = seqs_[slot];
+    chunks_.push_back(Chunk{slot, static_cast<std::uint32_t>(tokens)});
+    const double c = static_cast<double>(tokens);
+    sh.prefill_tokens += static_cast<std::uint32_t>(tokens);
+    if (s.prefilled + tokens >= s.prompt) ++sh.prefill_seqs;
+    sh.prefill_pairs += c * s.prefilled + c * (c + 1) / 2;
+    sh.prefill_context += s.prefilled + c;
+    budget -= std::min(budget, tokens);
+  };
+  if (chunked) {
+    for (const std::uint32_t slot : prefilling_) {
+      if (budget <= 0) break;
+      const Seq& s = seqs_[slot];
+      take_chunk(slot, std::min<std::int64_t>(s.prompt - s.prefilled, budget));
+    }
+  }
+  std::int64_t& need = kv_used_;
+  while (budget > 0 && running() < static_cast<std::uint32_t>(opt_.max_batch)) {
+    RingBuffer<std::uint32_t>* q = !preempted_.empty() ? &preempted_ : !waiting_.empty() ? &waiting_ : nullptr;
+    if (q == nullptr) break;
+    const std::uint32_t slot = q->front();
+    Seq& s = seqs_[slot];
+    const std::int64_t blocks = opt_.preemption ? blocks_for(std::int64_t{s.prompt} + 1) : blocks_for(std::int64_t{s.input} + s.output);
+    if (need + blocks > total_blocks_) break;
+    if (!chunked && !chunks_.empty() && s.prompt > budget) break;  // whole prompts; an oversized one goes alone
+    q->pop_front();
+    s.phase = Phase::kPrefill;
+    const bool fresh = s.admitted == SimTime::min();
+    s.prefilled = fresh ? cached_prefix(s) : 0;  // a recompute starts over
+    if (fresh) {
+      prefix_hit_tokens_ += s.prefilled;
+      prompt_tokens_ += s.prompt;
+    }
+    s.blocks_static = static_cast<std::uint32_t>(blocks);
+    static_blocks_ += blocks;
+    need += blocks;
+    s.admit_seq = ++admit_counter_;
+    if (s.admitted == SimTime::min()) s.admitted = now;
+    prefilling_.push_back(slot);
+    const std::int64_t rest = std::int64_t{s.prompt} - s.prefilled;
+    take_chunk(slot, chunked ? std::min<std::int64_t>(rest, budget) : rest);
+  }
+  if (chunks_.empty()) return false;
+  stretch_.mixed = true;
+  stretch_.decoders_advance = chunked;
+  if (chunked) {
+    sh.decode_seqs = decoders_;
+    sh.decode_context = static_cast<double>(context_base_ + static_cast<std::int64_t>(decoders_) * iter_);
+  }
+  stretch_.active = true;
+  stretch_.steps = 1;
+  stretch_.start = now;
+  set_stretch_event(now + step_time(cost_->step_seconds(sh)));
+  return true;
+}
+
+void Replica::start_decode_stretch(SimTime now) {
+  const auto cmp = [](const Finish& a, const Finish& b) { return later_finish(a, b); };
+  while (seqs_[finish_heap_.front().slot].version != finish_heap_.front().version ||
+         seqs_[finish_heap_.front().slot].phase != Phase::kDecode) {
+    std::pop_heap(finish_heap_.begin(), finish_heap_.end(), cmp);
+    finish_heap_.pop_back();
+  }
+  next_finish_ = finish_heap_.front().iter;
+  std::int64_t n = next_finish_ - iter_;
+  assert(n >= 1);
+  // KV exhaustion is a change of composition too: stop at the first boundary whose next step
+  // does not fit (the need only grows during the stretch, so bisect).
+  if (opt_.preemption && n > 1 && need_at(iter_ + n - 1) > total_blocks_) {
+    std::int64_t lo = 1, hi = n - 1;  // need_at(iter_ + hi) > total
+    while (lo < hi) {
+      const std::int64_t mid = lo + (hi - lo) / 2;
+      if (need_at(iter_ + mid) > total_blocks_) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    n = lo;
+  }
+  stretch_.active = true;
+  stretch_.mixed = false;
+  stretch_.decoders_advance = true;
+  stretch_.steps = n;
+  stretch_.start = now;
+  stretch_.b = decoders_;
+  stretch_.context0 = static_cast<double>(context_base_ + static_cast<std::int64_t>(decoders_) * iter_);
+  stretch_.scan_t = now;
+  stretch_.scan_k = 0;
+  SimTime t = now;
+  for (std::int64_t k = 0; k < n; ++k) {
+    t += step_time(decode_step(decoders_, stretch_.context0 + static_cast<double>(k) * decoders_));
+  }
+  set_stretch_event(t);
+}
+
+void Replica::update_levels(SimTime now) {
+  if (ctx_.listener != nullptr) ctx_.listener->levels_changed(ctx_.index, now);
+}
+
+}  // namespace capsim::inference

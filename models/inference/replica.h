@@ -1,0 +1,179 @@
+#pragma once
+// One model replica with a vLLM-style continuous-batching scheduler. Iteration-level semantics
+// (a request joins or leaves the batch only at a step boundary; each step's time comes from the
+// cost model and is rounded to the nanosecond), but O(1) events per request: while the batch's
+// composition stays the same (decode only, nobody joins, nobody finishes, KV not exhausted) the
+// replica sums the steps' times in a loop without events and schedules one event where the
+// composition next changes.
+//
+// Policies (docs/inference.md): FCFS waiting queue, preempted requests first; admission while
+// the batch limit and KV blocks allow; prefill as its own iterations, or chunked and mixed with
+// decodes under a token budget; preemption of the most recently admitted request by recompute
+// when the next step's KV does not fit.
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#include "models/inference/cost_model.h"
+#include "models/inference/inference_spec.h"
+#include "models/inference/prefix_cache.h"
+#include "models/request.h"
+#include "models/service_metrics.h"
+#include "sim/engine/engine.h"
+#include "sim/engine/ring_buffer.h"
+
+namespace capsim::inference {
+
+/// Told when a replica's count of outstanding requests changes (the load balancer listens).
+class ReplicaListener {
+ public:
+  virtual ~ReplicaListener() = default;
+  virtual void outstanding_changed(std::uint32_t replica) = 0;
+  /// The replica's batch, KV use or busy state may have changed at `now`.
+  virtual void levels_changed(std::uint32_t replica, SimTime now) = 0;
+  /// Request `id` is done (completed, or rejected when `completed` is false); its pool slot is
+  /// released right after this call.
+  virtual void request_done(RequestId /*id*/, SimTime /*now*/, bool /*completed*/) {}
+};
+
+struct ReplicaContext {
+  Engine* engine = nullptr;
+  std::uint32_t target = 0;      ///< engine component that routes events to on_event()
+  std::uint32_t index = 0;       ///< this replica's index, echoed in events
+  RequestPool* pool = nullptr;
+  ServiceMetrics* metrics = nullptr;
+  std::uint16_t cluster = ServiceMetrics::kNone;
+  std::uint16_t reject_too_long = 0;  ///< metrics reason for requests that can never fit
+  ReplicaListener* listener = nullptr;
+  /// Trace replay: the block table Request::prefix_begin/prefix_blocks index (prefix caching).
+  const std::vector<std::uint32_t>* block_table = nullptr;
+};
+
+class Replica {
+ public:
+  static constexpr std::uint32_t kEventKind = 1;
+
+  Replica(const ReplicaContext& ctx, const StepCostModel& cost, const SchedulerOptions& opt, std::int64_t kv_blocks);
+
+  /// A request arrives now. Requests that could never fit in the KV cache are rejected.
+  void submit(RequestId id);
+  /// Handles an event scheduled by this replica (its data word: generation << 32 | index).
+  void on_event(std::uint64_t data);
+
+  [[nodiscard]] std::uint32_t outstanding() const { return outstanding_; }
+  [[nodiscard]] std::uint32_t running() const { return decoders_ + static_cast<std::uint32_t>(prefilling_.size()); }
+  [[nodiscard]] bool busy() const { return stretch_.active; }
+  /// KV blocks held at the last step boundary.
+  [[nodiscard]] std::int64_t kv_used_blocks() const { return kv_used_; }
+  [[nodiscard]] std::int64_t kv_blocks() const { return total_blocks_; }
+  [[nodiscard]] std::uint64_t preemptions() const { return preemptions_; }
+  [[nodiscard]] std::uint64_t steps() const { return steps_; }
+  [[nodiscard]] std::uint64_t output_tokens() const { return output_tokens_; }
+  /// Prompt tokens served from the prefix cache, and prompt tokens admitted.
+  [[nodiscard]] std::uint64_t prefix_hit_tokens() const { return prefix_hit_tokens_; }
+  [[nodiscard]] std::uint64_t prompt_tokens() const { return prompt_tokens_; }
+  void set_block_table(const std::vector<std::uint32_t>* table) { ctx_.block_table = table; }
+
+ private:
+  enum class Phase : std::uint8_t { kFree, kWaiting, kPrefill, kDecode };
+  // One cache line: the replica touches a request's state at most a few times.
+  struct Seq {
+    RequestId id = kNoRequest;
+    std::uint32_t input = 0;      // original prompt
+    std::uint32_t output = 0;     // tokens to generate
+    std::uint32_t prompt = 0;     // tokens to prefill now (input + tokens generated before a recompute)
+    std::uint32_t prefilled = 0;  // of prompt
+    std::uint32_t generated = 0;  // decode: tokens generated at iter_start
+    std::uint32_t version = 0;    // invalidates heap entries of a preempted decoder
+    std::uint32_t blocks_static = 0;
+    std::uint32_t admit_seq = 0;  // admission order on this replica (preemption picks the latest)
+    Phase phase = Phase::kFree;
+    std::int64_t iter_start = 0;  // decode iteration count when decoding (re)started
+    SimTime enqueued;
+    SimTime admitted = SimTime::min();
+  };
+  static_assert(sizeof(Seq) == 64);
+  struct Finish {
+    std::int64_t iter;
+    std::uint32_t slot;
+    std::uint32_t version;
+  };
+  struct Chunk {
+    std::uint32_t slot;
+    std::uint32_t tokens;
+  };
+  // The steps in progress: `steps` iterations from `start`; decode-only stretches may be cut.
+  struct Stretch {
+    bool active = false;
+    bool mixed = false;           // has prefill chunks (always one step)
+    bool decoders_advance = true;
+    std::int64_t steps = 0;
+    SimTime start;
+    SimTime end;
+    std::uint32_t b = 0;          // decoders
+    double context0 = 0;          // their summed context at the first step
+    // Progress of the scan for the step in progress, resumed by the next arrival.
+    SimTime scan_t;
+    std::int64_t scan_k = 0;
+  };
+
+  void plan(SimTime now);
+  void finish_steps(SimTime now, std::int64_t steps);
+  bool preempt_if_needed();
+  bool schedule_prefill(SimTime now);
+  void start_decode_stretch(SimTime now);
+  void set_stretch_event(SimTime end);
+  [[nodiscard]] double decode_step(std::uint32_t b, double context) const;
+  [[nodiscard]] bool head_admissible(std::int64_t iter) const;
+
+  // Decode-set bookkeeping.
+  void add_decoder(std::uint32_t slot);
+  void remove_decoder(std::uint32_t slot);
+  [[nodiscard]] std::int64_t decode_blocks(std::int64_t iter) const;
+  // A decoder's KV need before iteration `iter` is ceil((x + iter) / block_size).
+  [[nodiscard]] static std::int64_t need_offset(const Seq& s) { return std::int64_t{s.input} + s.generated - s.iter_start + 1; }
+  [[nodiscard]] std::int64_t blocks_for(std::int64_t tokens) const { return (tokens + block_ - 1) / block_; }
+  [[nodiscard]] std::int64_t need_at(std::int64_t iter) const { return decode_blocks(iter) + static_blocks_; }
+  void complete(std::uint32_t slot, SimTime now);
+  void first_token(std::uint32_t slot, SimTime now);
+  std::uint32_t new_slot();
+  void update_levels(SimTime now);
+
+  ReplicaContext ctx_;
+  const StepCostModel* cost_;
+  SchedulerOptions opt_;
+  std::int64_t total_blocks_;
+  std::int64_t block_;
+
+  std::vector<Seq> seqs_;
+  std::vector<std::uint32_t> free_;
+  RingBuffer<std::uint32_t> waiting_;
+  RingBuffer<std::uint32_t> preempted_;
+  std::vector<std::uint32_t> prefilling_;  // admission order
+  std::vector<Chunk> chunks_;              // of the mixed step in progress
+  std::vector<Finish> finish_heap_;        // min-heap of decoders' last iterations
+  static constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
+  std::int64_t next_finish_ = kNever;      // heap top (a lower bound while stale entries remain)
+
+  // Decoders: count, sum of (input + generated - iter_start), and the block-need histogram:
+  // each decoder's need ceil((x + iter) / bs) = q + floor((p + iter) / bs) with x + bs - 1 = q bs + p.
+  std::uint32_t decoders_ = 0;
+  std::int64_t context_base_ = 0;
+  std::int64_t sum_q_ = 0;
+  std::vector<std::int64_t> residue_count_;
+  std::int64_t static_blocks_ = 0;         // prefilling requests (and reserved outputs)
+  std::int64_t iter_ = 0;                  // decode iterations so far
+  std::uint32_t admit_counter_ = 0;
+  std::uint32_t outstanding_ = 0;
+  std::int64_t kv_used_ = 0;
+  Stretch stretch_;
+  std::uint32_t generation_ = 0;
+  bool in_event_ = false;         // completions in progress: submit() only queues  // events carry it; a cut makes the pending one stale
+  std::uint64_t preemptions_ = 0, steps_ = 0, output_tokens_ = 0;
+  std::uint64_t prefix_hit_tokens_ = 0, prompt_tokens_ = 0;
+  std::unique_ptr<PrefixCache> prefix_cache_;  // only with prefix caching on
+  [[nodiscard]] std::uint32_t cached_prefix(const Seq& s);
+};
+
+}  // namespace capsim::inference

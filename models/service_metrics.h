@@ -1,0 +1,67 @@
+#pragma once
+// Per-request service metrics shared by every component that serves or turns away requests:
+// counts and latency histograms (queue wait, time to first token, time per output token, end
+// to end) in total and by tier, class, model and cluster, and rejections by reason. Recording
+// is index-based (no string work per request); names are given once, at construction.
+//
+//   ServiceMetrics m({"free", "plus"}, {"chat"}, {"llama-3-8b"}, {"us-east"});
+//   const auto full = m.reason("queue_full");
+//   m.arrived(req, cluster);  m.completed(req, now, wait_s, cluster);  m.rejected(req, full, cluster);
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "models/request.h"
+#include "sim/report/report.h"
+#include "sim/stats/histogram.h"
+
+namespace capsim {
+
+class ServiceMetrics {
+ public:
+  static constexpr std::uint16_t kNone = 0xFFFF;  ///< "no cluster" (or an index out of range)
+
+  ServiceMetrics(std::vector<std::string> tiers, std::vector<std::string> classes,
+                 std::vector<std::string> models, std::vector<std::string> clusters);
+
+  /// The index of a rejection reason, registered on first use (call at set-up, not per request).
+  std::uint16_t reason(std::string_view name);
+
+  void arrived(const Request& r, std::uint16_t cluster = kNone);
+  /// `r.first_token` must be set; `queue_wait_s` is the time before service began.
+  void completed(const Request& r, SimTime now, double queue_wait_s, std::uint16_t cluster = kNone);
+  void rejected(const Request& r, std::uint16_t reason, std::uint16_t cluster = kNone);
+
+  /// Forgets everything recorded (end of warm-up).
+  void reset_stats();
+  /// requests.*, rejection_rate, rejections_by_reason.*, latency_s.*, tokens.* at the top level
+  /// and the same under tiers.<name>, classes.<name>, models.<name>, clusters.<name>.
+  void write_report(Json& j) const;
+
+  [[nodiscard]] std::uint64_t total_arrived() const { return groups_[0].arrived; }
+  [[nodiscard]] std::uint64_t total_completed() const { return groups_[0].completed; }
+  [[nodiscard]] std::uint64_t total_rejected() const { return groups_[0].rejected; }
+  enum Latency : std::size_t { kQueueWait, kTtft, kTpot, kE2e, kLatencies };
+  [[nodiscard]] const LogHistogram& latency(Latency which) const { return groups_[0].latency[which]; }
+
+ private:
+  struct Group {
+    std::uint64_t arrived = 0, completed = 0, rejected = 0;
+    std::uint64_t input_tokens = 0, output_tokens = 0;
+    std::vector<std::uint64_t> by_reason;
+    std::array<LogHistogram, kLatencies> latency;
+  };
+  // Groups of one request: total, tier, class, model, cluster (absent dimensions skipped).
+  template <class F>
+  void for_groups(const Request& r, std::uint16_t cluster, F&& f);
+  void write_group(const Group& g, Json& out) const;
+
+  std::array<std::vector<std::string>, 4> names_;  // tiers, classes, models, clusters
+  std::array<std::size_t, 4> offset_{};            // first group of each dimension
+  std::vector<Group> groups_;
+  std::vector<std::string> reasons_;
+};
+
+}  // namespace capsim
