@@ -1,5 +1,7 @@
 #include "models/scenario.h"
 
+#include <fmt/format.h>
+
 namespace capsim {
 
 namespace {
@@ -24,8 +26,48 @@ Scenario read(const scenario::Document& doc, scenario::DocSink* docs) {
   if (arrivals.defined()) s.arrivals = read_arrivals(arrivals, s.base_dir);
   const auto traffic = top.child("traffic", {"user populations, tiers, classes and events, or a trace (see docs/traffic.md)"});
   if (traffic.defined()) s.traffic = read_traffic(traffic, s.base_dir, s.run.start);
-  const auto pool = top.child("pool", {"a plain service pool"}, true);
+  // Exactly one of `pool` and `clusters` serves the requests.
+  const bool has_pool = top.has("pool");
+  const bool has_clusters = top.has("clusters");
+  if (has_pool && has_clusters) top.child("clusters", {}, false, "list").error("give either `pool` or `clusters`, not both");
+  if (!has_pool && !has_clusters) {
+    top.node().error("missing required key 'pool' or 'clusters' (what serves the requests)");
+  }
+  const auto pool = top.child("pool", {"a plain service pool (or use `clusters`)"});
   if (pool.defined()) s.pool = read_pool(pool, s.base_dir);
+  s.inference = inference::read_inference(top, s.base_dir);
+  if (has_clusters && doc.ok()) {
+    if (!s.traffic) {
+      top.child("clusters", {}, false, "list")
+          .error("GPU clusters need `traffic:` (request classes with token lengths and a model), not `arrivals:`");
+    } else {
+      // Every model the traffic asks for must be served by some cluster.
+      for (const auto& name : s.traffic->models) {
+        std::vector<int> serving;
+        const int m = s.inference.model_index(name);
+        for (std::size_t c = 0; c < s.inference.clusters.size(); ++c) {
+          for (const auto& g : s.inference.clusters[c].replicas) {
+            if (m >= 0 && g.model == m) {
+              serving.push_back(static_cast<int>(c));
+              break;
+            }
+          }
+        }
+        if (serving.empty()) {
+          std::string served;
+          for (const auto& c : s.inference.clusters) {
+            for (const auto& g : c.replicas) {
+              const auto& n = s.inference.models[static_cast<std::size_t>(g.model)].name;
+              if (served.find(n) == std::string::npos) served += (served.empty() ? "" : ", ") + n;
+            }
+          }
+          top.child("traffic", {}).error(fmt::format("model '{}' is served by no cluster (clusters serve: {})",
+                                                     name.empty() ? "(none given)" : name, served));
+        }
+        s.clusters_serving.push_back(std::move(serving));
+      }
+    }
+  }
   top.finish();
   doc.check();
   return s;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "models/inference/inference_spec.h"
 #include "models/pool/pool_spec.h"
 #include "models/traffic/traffic_spec.h"
 #include "sim/scenario/node.h"
@@ -18,7 +19,10 @@ struct Scenario {
   std::string base_dir;
   ArrivalSpec arrivals;                ///< used when there is no `traffic:` section
   std::optional<TrafficSpec> traffic;  ///< users, tiers and classes, or a trace (instead of `arrivals:`)
-  std::optional<PoolSpec> pool;
+  std::optional<PoolSpec> pool;  ///< a plain service pool serves the requests, or
+  inference::InferenceSpec inference;  ///< GPU clusters do (`clusters:`), with the catalogs
+  /// For each traffic model (TrafficSpec::models), the clusters that serve it.
+  std::vector<std::vector<int>> clusters_serving;
 };
 
 /// Loads and validates a scenario file with --set overrides; throws scenario::ScenarioError

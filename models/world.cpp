@@ -1,9 +1,15 @@
 #include "models/world.h"
 
 #include <chrono>
+#include <deque>
+#include <memory>
 
+#include "models/inference/cluster.h"
 #include "models/pool/pool_model.h"
+#include "models/service_metrics.h"
+#include "models/serving/model_router.h"
 #include "models/traffic/traffic_source.h"
+#include "models/world_part.h"
 #include "sim/engine/engine.h"
 #include "sim/random/rng.h"
 #include "sim/report/sampler.h"
@@ -32,43 +38,126 @@ class ProgressTicker final : public Component {
   SimTime step_;
 };
 
+// Whole-service figures and checks that no single cluster can give: GPU utilisation over all
+// clusters, and conservation of requests (arrived + in flight at the window's start =
+// completed + rejected + in flight at its end). Runs last, reading what the others wrote.
+class ServiceSummary {
+ public:
+  ServiceSummary(const Engine& engine, const RequestPool& requests, const std::deque<inference::Cluster>& clusters)
+      : engine_(engine), requests_(requests), clusters_(clusters) {}
+  void reset_stats() { in_flight_at_start_ = requests_.in_use(); }
+  void write_report(Json& j) const {
+    double busy = 0, gpus = 0;
+    for (const auto& c : clusters_) {
+      const auto n = static_cast<double>(c.gpu_count());
+      busy += c.gpu_busy_share(engine_.now()) * n;
+      gpus += n;
+    }
+    j["utilization"]["mean"] = gpus > 0 ? busy / gpus : 0.0;
+    j["utilization"]["gpus"] = gpus;
+    const auto& r = j["requests"];
+    const auto arrived = r["arrived"].get<std::uint64_t>();
+    const auto completed = r["completed"].get<std::uint64_t>();
+    const auto rejected = r["rejected"].get<std::uint64_t>();
+    const std::uint64_t at_end = requests_.in_use();
+    j["requests"]["in_system_at_start"] = in_flight_at_start_;
+    j["requests"]["in_system_at_end"] = at_end;
+    j["checks"]["conservation"] =
+        Json{{"in_system_at_start", in_flight_at_start_}, {"arrived", arrived}, {"completed", completed},
+             {"rejected", rejected}, {"in_system_at_end", at_end},
+             {"pass", in_flight_at_start_ + arrived == completed + rejected + at_end}};
+  }
+
+ private:
+  const Engine& engine_;
+  const RequestPool& requests_;
+  const std::deque<inference::Cluster>& clusters_;
+  std::uint64_t in_flight_at_start_ = 0;
+};
+
+std::vector<std::string> names_of(const auto& items) {
+  std::vector<std::string> out;
+  for (const auto& i : items) out.push_back(i.name);
+  return out;
+}
+
+// Everything one run is made of. Members are declared in build order; the parts list holds
+// them in report order.
+struct World {
+  Engine engine;
+  RequestPool requests;
+  std::optional<PoolModel> pool;
+  std::optional<ServiceMetrics> metrics;
+  std::deque<inference::Cluster> clusters;  // stable addresses
+  std::optional<serving::ModelRouter> router;
+  std::optional<TrafficSource> traffic;
+  std::optional<ServiceSummary> summary;
+  std::vector<std::unique_ptr<WorldPart>> parts;
+
+  World(const Scenario& s, const RandomStreams& streams) {
+    engine.set_horizon(s.run.horizon);
+    if (s.pool) {
+      if (s.traffic) {
+        pool.emplace(*s.pool, engine, streams, requests);
+        traffic.emplace(*s.traffic, s.run.start, engine, streams, requests, *pool);
+      } else {
+        pool.emplace(s.arrivals, *s.pool, engine, streams);
+      }
+      parts.push_back(part_of(*pool));
+    } else {
+      build_clusters(s, streams);
+    }
+    if (traffic) parts.push_back(part_of(*traffic));
+    if (summary) parts.push_back(part_of(*summary));
+  }
+
+  void build_clusters(const Scenario& s, const RandomStreams& streams) {
+    const auto& inf = s.inference;
+    const auto& ts = *s.traffic;
+    metrics.emplace(names_of(ts.tiers), names_of(ts.classes), ts.models, names_of(inf.clusters));
+    std::vector<std::vector<RequestSink*>> serves(ts.models.size());
+    for (std::size_t c = 0; c < inf.clusters.size(); ++c) {
+      auto& cl = clusters.emplace_back(inf.clusters[c], inf, static_cast<std::uint16_t>(c), engine, requests, *metrics,
+                                       streams);
+      cl.map_models(ts.models, inf);
+    }
+    for (std::size_t m = 0; m < ts.models.size(); ++m) {
+      for (int c : s.clusters_serving[m]) serves[m].push_back(&clusters[static_cast<std::size_t>(c)]);
+    }
+    router.emplace(requests, std::move(serves));
+    traffic.emplace(ts, s.run.start, engine, streams, requests, *router);
+    for (auto& cl : clusters) cl.set_block_table(&traffic->block_table());
+    parts.push_back(part_of(*metrics));
+    for (auto& cl : clusters) parts.push_back(part_of(cl));
+    summary.emplace(engine, requests, clusters);
+  }
+};
+
 }  // namespace
 
 Report run_scenario(const Scenario& s, const RunOptions& opt) {
   const auto wall_start = std::chrono::steady_clock::now();
   const std::uint64_t seed = opt.seed.value_or(s.run.seed);
   RandomStreams streams(seed, opt.replication);
-  Engine engine;
-  engine.set_horizon(s.run.horizon);
+  World w(s, streams);
+  Engine& engine = w.engine;
 
-  RequestPool requests;
-  std::optional<PoolModel> pool;
-  std::optional<TrafficSource> traffic;
-  if (s.traffic) {
-    pool.emplace(*s.pool, engine, streams, requests);
-    traffic.emplace(*s.traffic, s.run.start, engine, streams, requests, *pool);
-  } else {
-    pool.emplace(s.arrivals, *s.pool, engine, streams);
-  }
-  auto columns = PoolModel::sample_columns();
-  if (traffic) {
-    for (auto& c : traffic->sample_columns()) columns.push_back(std::move(c));
+  std::vector<std::string> columns;
+  for (const auto& p : w.parts) {
+    for (auto& c : p->sample_columns()) columns.push_back(std::move(c));
   }
   Sampler sampler(engine, s.run.sample_every, std::move(columns), [&](SimTime now, std::vector<double>& row) {
-    pool->sample(now, row);
-    if (traffic) traffic->sample(now, row);
+    for (const auto& p : w.parts) p->sample(now, row);
   });
   engine.set_warmup(s.run.warmup, [&] {
-    pool->reset_stats();
-    if (traffic) traffic->reset_stats();
+    for (const auto& p : w.parts) p->reset_stats();
   });
   std::optional<ProgressTicker> ticker;
   if (opt.progress) {
     ticker.emplace(engine, opt.progress);
     ticker->start();
   }
-  pool->start();
-  if (traffic) traffic->start();
+  for (const auto& p : w.parts) p->start();
   sampler.start();
   engine.run();
 
@@ -82,8 +171,7 @@ Report run_scenario(const Scenario& s, const RunOptions& opt) {
                        {"warmup_s", s.run.warmup.to_seconds()},
                        {"start_unix_s", s.run.start.unix_seconds},
                        {"utc_offset_min", s.run.start.utc_offset_min}};
-  pool->write_report(j);
-  if (traffic) traffic->write_report(j);
+  for (const auto& p : w.parts) p->write_report(j);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   j["engine"] = Json{{"events", engine.events_processed()},
                      {"wall_s", wall},

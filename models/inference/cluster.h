@@ -58,6 +58,7 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   [[nodiscard]] const Replica& replica(std::size_t i) const { return replicas_[i]; }
   /// Share of the cluster's GPUs busy over the statistics window (the power model reads it).
   [[nodiscard]] double gpu_busy_share(SimTime now) const;
+  [[nodiscard]] std::int64_t gpu_count() const { return total_gpus_; }
 
  private:
   // A model's replicas and its balancer state. For least_outstanding, replicas sit in buckets

@@ -300,6 +300,7 @@ TraceSpec read_trace(const Node& n, const std::string& base_dir) {
   const auto format = r.choice("format", {"file format"}, {"azure_csv", "mooncake_jsonl"});
   t.format = format == "azure_csv" ? TraceFormat::kAzureCsv : TraceFormat::kMooncakeJsonl;
   t.file = r.string("file", {"trace file (relative to the scenario)"});
+  t.model = r.string("model", {"the model that serves the trace's requests (needed with clusters)"}, "");
   t.offset_s = r.duration("offset", {"when the first record arrives", "duration"}, Range::non_negative(9e9), SimTime::zero()).to_seconds();
   t.speedup = r.number("speedup", {"trace time runs this much faster"}, Range::positive(1e9), 1.0);
   t.rate_multiplier = r.number("rate_multiplier", {"copies per record: < 1 thins, > 1 duplicates"}, Range::non_negative(1e4), 1.0);
@@ -345,8 +346,9 @@ TrafficSpec read_traffic(const Node& node, const std::string& base_dir, const un
     s.tiers.push_back(std::move(t));
     RequestClassSpec c;
     c.name = "trace";
+    c.model = s.trace->model;
     s.classes.push_back(std::move(c));
-    s.models.emplace_back();
+    s.models.push_back(s.trace->model);
     r.finish();
     return s;
   }

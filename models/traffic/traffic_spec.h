@@ -87,6 +87,7 @@ struct TraceSpec {
   double rate_multiplier = 1;  ///< copies per record: below 1 thins, above 1 duplicates
   double jitter_s = 0;         ///< duplicates arrive up to this much after their record
   bool loop = false;           ///< start again after the last record
+  std::string model;           ///< the model that serves the trace's requests (clusters)
   std::shared_ptr<const Trace> data;
 };
 

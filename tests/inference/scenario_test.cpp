@@ -18,6 +18,7 @@ InferenceSpec read(const scenario::Document& doc) {
   scenario::MapReader top(doc.root(), "the scenario");
   (void)scenario::read_run_spec(top);
   InferenceSpec s = read_inference(top, doc.base_dir());
+  top.known("traffic");  // read by the traffic module, not under test here
   top.finish();
   doc.check();
   return s;
