@@ -66,13 +66,6 @@ void ServiceMetrics::reset_stats() {
   }
 }
 
-namespace {
-Json latency_json(const LogHistogram& h) {
-  return Json{{"count", h.count()},          {"mean", h.mean()},          {"p50", h.quantile(0.50)},
-              {"p95", h.quantile(0.95)},     {"p99", h.quantile(0.99)},   {"max", h.max()}};
-}
-}  // namespace
-
 void ServiceMetrics::write_group(const Group& g, Json& out) const {
   out["requests"] = Json{{"arrived", g.arrived}, {"completed", g.completed}, {"rejected", g.rejected}};
   out["rejection_rate"] = g.arrived > 0 ? static_cast<double>(g.rejected) / static_cast<double>(g.arrived) : 0.0;

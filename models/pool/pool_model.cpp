@@ -46,7 +46,6 @@ void PoolModel::finish(std::int64_t token) {
 
 SimTime PoolModel::next_gap() { return SimTime::seconds(gap_.sample(arrival_rng_)); }
 
-
 void PoolModel::handle(const Event& e) {
   if (e.kind == kArrival) {
     on_arrival();
@@ -127,13 +126,6 @@ void PoolModel::sample(SimTime now, std::vector<double>& row) {
   row.push_back(busy_level_.take_interval_mean(now));
   at_sample_ = Counts{arrived_, completed_, rejected_, waited_};
 }
-
-namespace {
-Json latency_json(const LogHistogram& h) {
-  return Json{{"count", h.count()}, {"mean", h.mean()},          {"p50", h.quantile(0.50)},
-              {"p95", h.quantile(0.95)}, {"p99", h.quantile(0.99)}, {"max", h.max()}};
-}
-}  // namespace
 
 void PoolModel::write_report(Json& j) const {
   const SimTime now = engine_.now();

@@ -52,6 +52,11 @@ void write_file_atomic(const std::string& path, const std::string& content) {
   }
 }
 
+Json latency_json(const LogHistogram& h) {
+  return Json{{"count", h.count()},      {"mean", h.mean()},      {"p50", h.quantile(0.50)},
+              {"p95", h.quantile(0.95)}, {"p99", h.quantile(0.99)}, {"max", h.max()}};
+}
+
 std::string to_json_text(const Json& j) { return j.dump(2) + "\n"; }
 
 void strip_wall_clock(Json& j) {

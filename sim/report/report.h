@@ -4,6 +4,8 @@
 // the run. Files are written atomically: a temporary file, then a rename.
 #include <cstdint>
 #include <nlohmann/json.hpp>
+
+#include "sim/stats/histogram.h"
 #include <string>
 #include <vector>
 
@@ -35,6 +37,9 @@ void strip_wall_clock(Json& j);
 
 /// A fixed-width table of the headline figures, for the terminal.
 std::string console_summary(const Json& report);
+
+/// A latency distribution as report.json shows it: count, mean, p50, p95, p99, max (seconds).
+Json latency_json(const LogHistogram& h);
 
 /// Formats a number for humans: thousands separators for counts, 3-4 significant digits otherwise.
 std::string human_number(double v);
