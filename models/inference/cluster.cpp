@@ -43,13 +43,35 @@ Cluster::Cluster(const ClusterSpec& spec, const InferenceSpec& inf, std::uint16_
     }
   }
   levels_.resize(replicas_.size());
+  available_.assign(replicas_.size(), 1);
   outstanding_.assign(replicas_.size(), 0);
   bucket_next_.assign(replicas_.size(), kNil);
   bucket_prev_.assign(replicas_.size(), kNil);
   for (auto& g : groups_) {
     // In reverse, so that the lowest index heads bucket 0.
     for (auto it = g.replicas.rbegin(); it != g.replicas.rend(); ++it) bucket_insert(g, *it, 0);
+    g.available = static_cast<std::uint32_t>(g.replicas.size());
   }
+  no_capacity_ = metrics.reason("no_capacity");
+}
+
+void Cluster::set_available(std::uint32_t replica, bool available) {
+  if ((available_[replica] != 0) == available) return;
+  available_[replica] = available ? 1 : 0;
+  ModelGroup& g = groups_[replica_group_[replica]];
+  if (available) {
+    ++g.available;
+    bucket_insert(g, replica, outstanding_[replica]);
+  } else {
+    --g.available;
+    bucket_remove(g, replica, outstanding_[replica]);
+    fix_bucket_min(g);
+  }
+}
+
+void Cluster::fix_bucket_min(ModelGroup& g) {
+  if (g.available == 0) return;  // every bucket is empty: pick() is not called
+  while (g.bucket_head[g.bucket_min] == kNil) ++g.bucket_min;
 }
 
 void Cluster::map_models(const std::vector<std::string>& names, const InferenceSpec& inf) {
@@ -69,6 +91,11 @@ void Cluster::submit(RequestId id) {
     pool_.release(id);
     return;
   }
+  if (groups_[m].available == 0) {
+    metrics_.rejected(r, no_capacity_, index_);
+    pool_.release(id);
+    return;
+  }
   replicas_[pick(groups_[m])].submit(id);
 }
 
@@ -76,17 +103,20 @@ std::uint32_t Cluster::pick(ModelGroup& g) {
   const auto n = g.replicas.size();
   switch (spec_.balancer) {
     case Balancer::kRoundRobin: {
-      const std::uint32_t r = g.replicas[g.next];
-      g.next = g.next + 1 == n ? 0 : g.next + 1;
-      return r;
+      for (;;) {  // skips unavailable replicas; at least one is available
+        const std::uint32_t r = g.replicas[g.next];
+        g.next = g.next + 1 == n ? 0 : g.next + 1;
+        if (available_[r] != 0) return r;
+      }
     }
     case Balancer::kLeastOutstanding:
       return g.bucket_head[g.bucket_min];
     case Balancer::kLeastKv: {
       // O(replicas of the model) per request: meant for clusters of tens of replicas.
       std::uint32_t best = g.replicas.front();
-      double best_occ = 2;
+      double best_occ = 3;
       for (const std::uint32_t r : g.replicas) {
+        if (available_[r] == 0) continue;
         const double occ = static_cast<double>(replicas_[r].kv_used_blocks()) / static_cast<double>(replicas_[r].kv_blocks());
         if (occ < best_occ) {
           best_occ = occ;
@@ -96,8 +126,15 @@ std::uint32_t Cluster::pick(ModelGroup& g) {
       return best;
     }
     case Balancer::kPowerOfTwo: {
-      const std::uint32_t a = g.replicas[static_cast<std::size_t>(rng_() % n)];
-      const std::uint32_t b = g.replicas[static_cast<std::size_t>(rng_() % n)];
+      // Two distinct draws among available replicas; when most are down, draw until found.
+      auto draw = [&] {
+        for (;;) {
+          const std::uint32_t r = g.replicas[static_cast<std::size_t>(rng_() % n)];
+          if (available_[r] != 0) return r;
+        }
+      };
+      const std::uint32_t a = draw();
+      const std::uint32_t b = draw();
       return outstanding_[b] < outstanding_[a] ? b : a;
     }
   }
@@ -129,11 +166,11 @@ void Cluster::outstanding_changed(std::uint32_t replica) {
   const std::uint32_t now = replicas_[replica].outstanding();
   const std::uint32_t before = outstanding_[replica];
   outstanding_[replica] = now;
-  if (spec_.balancer != Balancer::kLeastOutstanding || now == before) return;
+  if (spec_.balancer != Balancer::kLeastOutstanding || now == before || available_[replica] == 0) return;
   ModelGroup& g = groups_[replica_group_[replica]];
   bucket_remove(g, replica, before);
   bucket_insert(g, replica, now);
-  while (g.bucket_head[g.bucket_min] == kNil) ++g.bucket_min;  // a replica is always somewhere
+  fix_bucket_min(g);
 }
 
 void Cluster::levels_changed(std::uint32_t replica, SimTime now) {

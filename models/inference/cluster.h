@@ -56,6 +56,12 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   [[nodiscard]] const std::string& name() const { return spec_.name; }
   [[nodiscard]] std::size_t replica_count() const { return replicas_.size(); }
   [[nodiscard]] const Replica& replica(std::size_t i) const { return replicas_[i]; }
+  /// Takes a replica out of (or back into) load balancing. An unavailable replica gets no new
+  /// requests and goes on serving those it has (a drain); capacity changes (procurement,
+  /// autoscaling, retirement) and failures (with their own handling of in-flight requests) use
+  /// it. Requests for a model with no available replica are rejected as `no_capacity`.
+  void set_available(std::uint32_t replica, bool available);
+  [[nodiscard]] bool available(std::uint32_t replica) const { return available_[replica] != 0; }
   /// Share of the cluster's GPUs busy over the statistics window (the power model reads it).
   [[nodiscard]] double gpu_busy_share(SimTime now) const;
   [[nodiscard]] std::int64_t gpu_count() const { return total_gpus_; }
@@ -69,6 +75,7 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
     std::vector<std::uint32_t> bucket_head;
     std::uint32_t bucket_min = 0;
     std::size_t next = 0;
+    std::uint32_t available = 0;  // replicas taking requests
   };
   struct Levels {
     double running = 0, kv = 0;
@@ -77,6 +84,7 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   std::uint32_t pick(ModelGroup& g);
   void bucket_insert(ModelGroup& g, std::uint32_t replica, std::uint32_t count);
   void bucket_remove(ModelGroup& g, std::uint32_t replica, std::uint32_t count);
+  void fix_bucket_min(ModelGroup& g);
 
   static constexpr std::uint32_t kNil = 0xFFFFFFFFu;
   ClusterSpec spec_;
@@ -87,6 +95,8 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   std::uint32_t id_;
   Rng rng_;
   std::uint16_t no_replica_;
+  std::uint16_t no_capacity_ = 0;
+  std::vector<std::uint8_t> available_;  // by replica: 1 while it takes requests
   std::deque<StepCostModel> costs_;  // stable addresses: replicas point at them
   std::vector<Replica> replicas_;
   std::vector<std::uint32_t> replica_gpus_;

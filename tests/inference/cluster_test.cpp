@@ -138,3 +138,33 @@ TEST_CASE("the prefix cache keeps the most recently used blocks") {
   const std::vector<std::uint32_t> prefix{5, 6, 7};
   CHECK(c.lookup_and_insert(prefix) == 0);  // only leading hits count
 }
+
+TEST_CASE("unavailable replicas get no new requests; none available means no_capacity") {
+  for (const Balancer b : {Balancer::kRoundRobin, Balancer::kLeastOutstanding, Balancer::kLeastKv, Balancer::kPowerOfTwo}) {
+    INFO(balancer_name(b));
+    World w(b);
+    const auto small = static_cast<std::uint16_t>(w.inf.model_index("llama-3-8b"));
+    w.cluster->set_available(1, false);
+    w.cluster->set_available(3, false);
+    Source s1(w.engine, w.pool, *w.cluster, 40, small, 2000);
+    w.engine.run();
+    CHECK(w.cluster->replica(1).output_tokens() == 0);
+    CHECK(w.cluster->replica(3).output_tokens() == 0);
+    CHECK(w.cluster->replica(0).output_tokens() + w.cluster->replica(2).output_tokens() == 2000 * 100);
+    // Back in: it takes requests again; all out: rejected as no_capacity.
+    w.cluster->set_available(1, true);
+    Source s2(w.engine, w.pool, *w.cluster, 40, small, 2000);
+    w.engine.set_horizon(w.engine.now() + SimTime::sec(200));
+    w.engine.run();
+    CHECK(w.cluster->replica(1).output_tokens() > 0);
+    for (std::uint32_t r : {0u, 1u, 2u}) w.cluster->set_available(r, false);
+    Source s3(w.engine, w.pool, *w.cluster, 40, small, 30);
+    w.engine.set_horizon(w.engine.now() + SimTime::sec(100));
+    w.engine.run();
+    Json j;
+    w.metrics.write_report(j);
+    CHECK(j["rejections_by_reason"]["no_capacity"] == 30);
+    CHECK(j["requests"]["completed"] == 4000);
+    CHECK(w.pool.in_use() == 0);
+  }
+}
