@@ -49,6 +49,7 @@ void ServiceMetrics::completed(const Request& r, SimTime now, double queue_wait_
     if (has_tpot) g.latency[kTpot].add(tpot);
     g.latency[kE2e].add(e2e);
   });
+  for (auto* o : observers_) o->on_completed(r, now, cluster);
 }
 
 void ServiceMetrics::rejected(const Request& r, std::uint16_t reason, std::uint16_t cluster) {
@@ -56,6 +57,7 @@ void ServiceMetrics::rejected(const Request& r, std::uint16_t reason, std::uint1
     ++g.rejected;
     ++g.by_reason[reason];
   });
+  for (auto* o : observers_) o->on_rejected(r, reason, cluster);
 }
 
 void ServiceMetrics::reset_stats() {

@@ -19,6 +19,15 @@
 
 namespace capsim {
 
+/// Told of every request's outcome as it is recorded (retrying clients, cost meters, SLO
+/// trackers). Called synchronously, before the request's pool slot is released.
+class RequestObserver {
+ public:
+  virtual ~RequestObserver() = default;
+  virtual void on_completed(const Request& /*r*/, SimTime /*now*/, std::uint16_t /*cluster*/) {}
+  virtual void on_rejected(const Request& /*r*/, std::uint16_t /*reason*/, std::uint16_t /*cluster*/) {}
+};
+
 class ServiceMetrics {
  public:
   static constexpr std::uint16_t kNone = 0xFFFF;  ///< "no cluster" (or an index out of range)
@@ -33,6 +42,11 @@ class ServiceMetrics {
   /// `r.first_token` must be set; `queue_wait_s` is the time before service began.
   void completed(const Request& r, SimTime now, double queue_wait_s, std::uint16_t cluster = kNone);
   void rejected(const Request& r, std::uint16_t reason, std::uint16_t cluster = kNone);
+
+  /// Adds an observer (not owned); observers are told in the order they were added.
+  void add_observer(RequestObserver* o) { observers_.push_back(o); }
+  /// The name of a rejection reason index.
+  [[nodiscard]] const std::string& reason_name(std::uint16_t reason) const { return reasons_[reason]; }
 
   /// Forgets everything recorded (end of warm-up).
   void reset_stats();
@@ -57,6 +71,7 @@ class ServiceMetrics {
   template <class F>
   void for_groups(const Request& r, std::uint16_t cluster, F&& f);
   void write_group(const Group& g, Json& out) const;
+  std::vector<RequestObserver*> observers_;
 
   std::array<std::vector<std::string>, 4> names_;  // tiers, classes, models, clusters
   std::array<std::size_t, 4> offset_{};            // first group of each dimension
