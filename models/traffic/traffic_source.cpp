@@ -129,7 +129,9 @@ void TrafficSource::schedule_next(std::int64_t from_ns) {
   }
 }
 
-void TrafficSource::on_arrival() {
+// Flattened: the Mersenne Twister steps and Boost's ziggurat normal inline here instead of being
+// called, which saves about a tenth of the instructions per request.
+[[gnu::flatten]] void TrafficSource::on_arrival() {
   const Cell cell = cells_.size() == 1 ? cells_.front() : cells_[cell_pick_.sample(arrival_rng_)];
   const std::size_t ti = cell.tier;
   const std::size_t cls = cell.cls;
