@@ -1,6 +1,7 @@
 // Arrival generation alone: a day of a 100M-user, three-tier population with a daily profile,
-// every request handed to a sink that counts and releases it. Prints requests per wall second
-// and the peak resident memory. Usage: build/bench/bench_traffic [users]
+// every request handed to a sink that counts and releases it. Prints requests per wall and CPU
+// second, engine events per request and the peak resident memory.
+// Usage: build/bench/bench_traffic [users]
 #include <sys/resource.h>
 
 #include <chrono>
@@ -85,8 +86,10 @@ traffic:
   const auto n_req = src.arrived();
   fmt::print("users {:.3g}, tiers 3, horizon 1d: {} requests (expected {:.0f}) in {:.2f} s wall\n", n,
              n_req, src.expected_arrivals(), wall);
-  fmt::print("{:.2f} M requests per wall second ({:.2f} M per CPU second); peak RSS {} MB; mean input tokens {:.0f}\n",
-             static_cast<double>(n_req) / wall * 1e-6, static_cast<double>(n_req) / cpu * 1e-6, usage().ru_maxrss / 1024,
+  fmt::print("{:.2f} M requests per wall second ({:.2f} M per CPU second); {:.3f} events per request; peak RSS {} MB; "
+             "mean input tokens {:.0f}\n",
+             static_cast<double>(n_req) / wall * 1e-6, static_cast<double>(n_req) / cpu * 1e-6,
+             static_cast<double>(engine.events_processed()) / static_cast<double>(n_req), usage().ru_maxrss / 1024,
              static_cast<double>(sink.tokens()) / static_cast<double>(n_req));
   return 0;
 }

@@ -14,6 +14,8 @@
 
 #include <boost/random/exponential_distribution.hpp>
 
+#include "sim/random/distribution.h"
+
 #include "models/request.h"
 #include "models/traffic/rate_model.h"
 #include "models/traffic/traffic_spec.h"
@@ -60,8 +62,7 @@ class TrafficSource final : public Component {
   struct TierState {
     UserGroups groups;
     std::vector<std::uint64_t> group_users;
-    std::vector<double> mix;
-    Distribution class_pick;
+    bool by_rate = false;  // no users: every request has user 0
     double rate = 0;
     double integral = 0;  // expected requests from 0 to the current piece's start
     Counts sent, at_reset, at_sample;
@@ -90,8 +91,16 @@ class TrafficSource final : public Component {
 
   std::vector<TierState> tiers_;
   std::vector<Counts> class_sent_, class_at_reset_;
-  Distribution tier_pick_;
+  // A request's (tier, class) is one draw over the cells with weight tier rate x class share,
+  // rebuilt at each piece.
+  struct Cell {
+    std::uint32_t tier;
+    std::uint32_t cls;
+  };
+  std::vector<Cell> cells_;
+  dist::AliasTable cell_pick_;
   double total_rate_ = 0;
+  double ns_per_unit_ = 0;  // 1e9 / total_rate_: a unit exponential gap in ns
   std::int64_t piece_start_ns_ = 0;
   std::int64_t piece_end_ns_ = 0;
 

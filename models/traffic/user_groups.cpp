@@ -27,7 +27,6 @@ UserGroups::UserGroups(const std::optional<Distribution>& intensity, double max_
   if (!intensity || intensity->is_constant() || max_users < 2) {
     mass_ = {1.0};
     intensity_ = {1.0};
-    pick_ = Distribution::constant(0.0);
     return;
   }
   const Distribution& d = *intensity;
@@ -51,13 +50,9 @@ UserGroups::UserGroups(const std::optional<Distribution>& intensity, double max_
   intensity_.push_back(std::max(floor_value, (mean - covered) / rest) / mean);
   mass_.push_back(rest);
 
-  std::vector<double> values(mass_.size());
   std::vector<double> weights(mass_.size());
-  for (std::size_t g = 0; g < mass_.size(); ++g) {
-    values[g] = static_cast<double>(g);
-    weights[g] = mass_[g] * intensity_[g];
-  }
-  pick_ = Distribution::empirical(std::move(values), std::move(weights));
+  for (std::size_t g = 0; g < mass_.size(); ++g) weights[g] = mass_[g] * intensity_[g];
+  pick_ = dist::AliasTable(weights);
 }
 
 double UserGroups::top_share(double p) const {

@@ -33,8 +33,10 @@ class UserGroups {
   void fill_counts(double users, std::vector<std::uint64_t>& counts) const;
   /// Draws the sender of one request, given the current counts.
   std::uint64_t draw(Rng& rng, const std::vector<std::uint64_t>& counts) const {
-    const auto g = static_cast<std::size_t>(pick_.sample(rng));
-    const auto j = static_cast<std::uint64_t>(dist::unit_uniform(rng) * static_cast<double>(counts[g]));
+    const std::size_t g = mass_.size() == 1 ? 0 : pick_.sample(rng);
+    // j uniform in [0, counts[g]): the high word of a 64-bit draw times the count.
+    __extension__ using U128 = unsigned __int128;
+    const auto j = static_cast<std::uint64_t>((static_cast<U128>(rng()) * counts[g]) >> 64);
     return j * mass_.size() + g;
   }
   /// The group of a user id.
@@ -43,7 +45,7 @@ class UserGroups {
  private:
   std::vector<double> mass_;
   std::vector<double> intensity_;
-  Distribution pick_;
+  dist::AliasTable pick_;  // group g with probability mass x intensity
 };
 
 }  // namespace capsim

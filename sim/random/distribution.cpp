@@ -220,6 +220,52 @@ Distribution Distribution::bounded_pareto(double alpha, double min, double max) 
   return Distribution(dist::BoundedPareto{alpha, min, max, -1.0 / alpha, c});
 }
 
+std::vector<dist::AliasTable::Column> dist::AliasTable::columns(const std::vector<double>& probabilities) {
+  // Vose's alias method: scale probabilities so the average column holds 1, then pair each
+  // under-full column with an over-full one that tops it up.
+  const std::size_t n = probabilities.size();
+  std::vector<double> scaled(n);
+  std::vector<std::size_t> small;
+  std::vector<std::size_t> large;
+  for (std::size_t i = 0; i < n; ++i) {
+    scaled[i] = probabilities[i] * static_cast<double>(n);
+    (scaled[i] < 1.0 ? small : large).push_back(i);
+  }
+  std::vector<Column> cols(n);
+  for (std::size_t i = 0; i < n; ++i) cols[i] = {1.0, {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(i)}};
+  while (!small.empty() && !large.empty()) {
+    const std::size_t s = small.back();
+    small.pop_back();
+    const std::size_t l = large.back();
+    cols[s].threshold = scaled[s];
+    cols[s].index[1] = static_cast<std::uint32_t>(l);
+    scaled[l] = (scaled[l] + scaled[s]) - 1.0;
+    if (scaled[l] < 1.0) {
+      large.pop_back();
+      small.push_back(l);
+    }
+  }
+  // Columns left in either list are full up to rounding error: they keep their own index.
+  for (const std::size_t i : large) cols[i].threshold = 1.0;
+  for (const std::size_t i : small) cols[i].threshold = 1.0;
+  return cols;
+}
+
+dist::AliasTable::AliasTable(const std::vector<double>& weights) {
+  if (weights.empty()) invalid("weights must not be empty");
+  if (weights.size() > std::numeric_limits<std::uint32_t>::max()) invalid("too many weights");
+  double total = 0;
+  for (const double w : weights) {
+    require_finite(w, "every weight");
+    if (w < 0) invalid(fmt::format("weights must not be negative (got {:g})", w));
+    total += w;
+  }
+  if (!(total > 0) || !std::isfinite(total)) invalid("weights must have a positive, finite sum");
+  std::vector<double> p(weights.size());
+  for (std::size_t i = 0; i < p.size(); ++i) p[i] = weights[i] / total;
+  columns_ = columns(p);
+}
+
 Distribution Distribution::empirical(std::vector<double> values, std::vector<double> weights) {
   if (values.empty()) invalid("values must not be empty");
   for (const double v : values) require_finite(v, "every value");
@@ -251,32 +297,9 @@ Distribution Distribution::empirical(std::vector<double> values, std::vector<dou
   table->mean = mean;
   table->variance = var;
 
-  // Vose's alias method: scale probabilities so the average column holds 1, then pair each
-  // under-full column with an over-full one that tops it up.
-  std::vector<double> scaled(n);
-  std::vector<std::size_t> small;
-  std::vector<std::size_t> large;
-  for (std::size_t i = 0; i < n; ++i) {
-    scaled[i] = table->probabilities[i] * static_cast<double>(n);
-    (scaled[i] < 1.0 ? small : large).push_back(i);
-  }
+  const auto cols = dist::AliasTable::columns(table->probabilities);
   table->columns.resize(n);
-  for (std::size_t i = 0; i < n; ++i) table->columns[i] = {1.0, values[i], values[i]};
-  while (!small.empty() && !large.empty()) {
-    const std::size_t s = small.back();
-    small.pop_back();
-    const std::size_t l = large.back();
-    table->columns[s].threshold = scaled[s];
-    table->columns[s].alias_value = values[l];
-    scaled[l] = (scaled[l] + scaled[s]) - 1.0;
-    if (scaled[l] < 1.0) {
-      large.pop_back();
-      small.push_back(l);
-    }
-  }
-  // Columns left in either list are full up to rounding error: they keep their own value.
-  for (const std::size_t i : large) table->columns[i].threshold = 1.0;
-  for (const std::size_t i : small) table->columns[i].threshold = 1.0;
+  for (std::size_t i = 0; i < n; ++i) table->columns[i] = {cols[i].threshold, values[i], values[cols[i].index[1]]};
   table->values = std::move(values);
   return Distribution(dist::Empirical{std::move(table)});
 }

@@ -162,6 +162,37 @@ struct BoundedPareto {
   }
 };
 
+/// Walker's alias method over indices 0..n-1: one draw gives both the column (integer part of
+/// u * n) and the coin (fractional part), which keeps 53 - log2(n) bits, ample for tables of
+/// millions of entries. For hot loops that need an index rather than a Distribution's value.
+class AliasTable {
+ public:
+  AliasTable() = default;
+  /// Weights must be finite, non-negative and have a positive sum, and at most 2^32 of them
+  /// (std::invalid_argument).
+  explicit AliasTable(const std::vector<double>& weights);
+
+  [[nodiscard]] std::size_t size() const { return columns_.size(); }
+  std::size_t sample(Rng& rng) const {
+    const double x = unit_uniform(rng) * static_cast<double>(columns_.size());
+    std::size_t i = static_cast<std::size_t>(x);
+    if (i >= columns_.size()) i = columns_.size() - 1;  // rounding of x up to n
+    const Column& col = columns_[i];
+    // Indexed by the coin rather than branched on: the coin is unpredictable by design.
+    return col.index[x - static_cast<double>(i) >= col.threshold ? 1 : 0];
+  }
+
+  struct Column {
+    double threshold;          // keep the column's own index when the coin is below this
+    std::uint32_t index[2];    // {own index, alias}
+  };
+  /// Vose's construction from probabilities summing to 1 (shared with Distribution::empirical).
+  static std::vector<Column> columns(const std::vector<double>& probabilities);
+
+ private:
+  std::vector<Column> columns_;
+};
+
 /// A discrete distribution over given values, sampled in O(1) with Walker's alias method.
 struct EmpiricalTable {
   struct Column {

@@ -298,6 +298,31 @@ TEST_CASE("empirical alias table reproduces uneven weights over many values",
   }
 }
 
+TEST_CASE("an index alias table draws each index in proportion to its weight", "[random][distribution]") {
+  std::vector<double> weights;
+  for (int i = 0; i < 50; ++i) weights.push_back(i);
+  weights.push_back(500);
+  double total = 0;
+  for (const double w : weights) total += w;
+  const capsim::dist::AliasTable t(weights);
+  REQUIRE(t.size() == weights.size());
+  Rng rng = RandomStreams(42, 0).stream("alias.index");
+  std::vector<int> counts(weights.size(), 0);
+  for (int k = 0; k < kN; ++k) ++counts[t.sample(rng)];
+  CHECK(counts[0] == 0);
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    const double p = weights[i] / total;
+    const double f = counts[i] / static_cast<double>(kN);
+    INFO("index " << i);
+    CHECK(std::fabs(f - p) <= 5 * std::sqrt(p * (1 - p) / kN) + 1e-12);
+  }
+  const capsim::dist::AliasTable one(std::vector<double>{3.0});
+  for (int k = 0; k < 100; ++k) REQUIRE(one.sample(rng) == 0);
+  CHECK_THROWS_AS(capsim::dist::AliasTable(std::vector<double>{}), std::invalid_argument);
+  CHECK_THROWS_AS(capsim::dist::AliasTable(std::vector<double>{1, -1}), std::invalid_argument);
+  CHECK_THROWS_AS(capsim::dist::AliasTable(std::vector<double>{0, 0}), std::invalid_argument);
+}
+
 TEST_CASE("empirical with equal weights and a single value", "[random][distribution]") {
   const auto d = Distribution::empirical({3, 4, 5, 6});
   check_moments(d, "empirical.equal", 4.5, 1.25);
