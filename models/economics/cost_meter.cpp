@@ -19,6 +19,18 @@ std::string ownership_name(Ownership o) {
   return "owned";
 }
 
+std::string change_name(CapacityChange::Kind k) {
+  switch (k) {
+    case CapacityChange::Kind::kDelivered: return "delivered";
+    case CapacityChange::Kind::kRetired: return "retired";
+    case CapacityChange::Kind::kRequested: return "requested";
+    case CapacityChange::Kind::kProvisioned: return "provisioned";
+    case CapacityChange::Kind::kReleased: return "released";
+    case CapacityChange::Kind::kPreempted: return "preempted";
+  }
+  return "delivered";
+}
+
 double ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
 }  // namespace
 
@@ -225,7 +237,7 @@ void CostMeter::write_report(Json& j) const {
     if (clusters_[c].capacity != nullptr) {
       Json changes = Json::array();
       for (const auto& ch : clusters_[c].capacity->changes()) {
-        changes.push_back(Json{{"t_s", ch.t_s}, {"kind", static_cast<int>(ch.kind)}, {"servers", ch.servers}, {"present", ch.present}});
+        changes.push_back(Json{{"t_s", ch.t_s}, {"kind", change_name(ch.kind)}, {"servers", ch.servers}, {"present", ch.present}});
       }
       k["capacity_changes"] = std::move(changes);
     }
