@@ -73,39 +73,40 @@ PowerSpec read_power(const Node& n) {
   return p;
 }
 
-std::vector<Order> read_orders(const Node& n, const units::DateTime& start) {
-  std::vector<Order> out;
-  for (const auto& item : n.items()) {
-    MapReader r(item, "an order");
-    Order o;
-    o.servers = r.count("servers", {"servers ordered"}, Range::at_least(1));
-    o.at_s = read_when(r.child("at", {"when the order is placed (date or duration from the start)"}, true,
-                               "date or duration"),
-                       start)
-                 .value_or(0.0);
-    o.lead_time_s = r.duration("lead_time", {"from the order to the first delivery"}, Range::non_negative(), SimTime::zero())
-                        .to_seconds();
-    o.deliveries = static_cast<int>(r.count("deliveries", {"equal parts the order arrives in"}, Range{1, 1000}, 1));
-    o.every_s = r.duration("every", {"time between deliveries"}, Range::non_negative(), SimTime::zero()).to_seconds();
-    r.finish();
-    if (o.servers % o.deliveries != 0) {
-      item.error(fmt::format("{} servers do not split into {} equal deliveries", o.servers, o.deliveries));
-    }
-    out.push_back(o);
-  }
-  return out;
+// A required point in time: a date or a duration from the start, in seconds from the start.
+double when(MapReader& r, Help help, const units::DateTime& start) {
+  return read_when(r.child("at", help, true, "date or duration"), start).value_or(0.0);
 }
 
-std::vector<Retirement> read_retirements(const Node& n, const units::DateTime& start) {
-  std::vector<Retirement> out;
+Order read_order(MapReader& r, const Node& item, const units::DateTime& start) {
+  Order o;
+  o.servers = r.count("servers", {"servers ordered"}, Range::at_least(1));
+  o.at_s = when(r, {"when the order is placed (date or duration from the start)"}, start);
+  o.lead_time_s =
+      r.duration("lead_time", {"from the order to the first delivery"}, Range::non_negative(), SimTime::zero()).to_seconds();
+  o.deliveries = static_cast<int>(r.count("deliveries", {"equal parts the order arrives in"}, Range{1, 1000}, 1));
+  o.every_s = r.duration("every", {"time between deliveries"}, Range::non_negative(), SimTime::zero()).to_seconds();
+  if (o.servers % o.deliveries != 0) {
+    item.error(fmt::format("{} servers do not split into {} equal deliveries", o.servers, o.deliveries));
+  }
+  return o;
+}
+
+Retirement read_retirement(MapReader& r, const Node& /*item*/, const units::DateTime& start) {
+  Retirement x;
+  x.servers = r.count("servers", {"servers taken out of service (the oldest first)"}, Range::at_least(1));
+  x.at_s = when(r, {"when (date or duration from the start)"}, start);
+  return x;
+}
+
+// Each item of a list read as a map by `read`.
+template <class T, class Read>
+std::vector<T> read_list(const Node& n, std::string_view what, const units::DateTime& start, Read read) {
+  std::vector<T> out;
   for (const auto& item : n.items()) {
-    MapReader r(item, "a retirement");
-    Retirement x;
-    x.servers = r.count("servers", {"servers taken out of service (the oldest first)"}, Range::at_least(1));
-    x.at_s = read_when(r.child("at", {"when (date or duration from the start)"}, true, "date or duration"), start)
-                 .value_or(0.0);
+    MapReader r(item, what);
+    out.push_back(read(r, item, start));
     r.finish();
-    out.push_back(x);
   }
   return out;
 }
@@ -170,9 +171,9 @@ ClusterTerms read_terms(const Node& item, const inference::InferenceSpec& inf, c
                                 Range::non_negative(1000), 0.25 * t.server_peak_kw);
     if (t.server_idle_kw > t.server_peak_kw) r.node().error("server_idle_kw exceeds server_peak_kw");
     const Node orders = r.child("orders", {"procurement: list of {servers, at, lead_time, deliveries, every}"}, false, "list");
-    if (orders.defined()) t.orders = read_orders(orders, start);
+    if (orders.defined()) t.orders = read_list<Order>(orders, "an order", start, read_order);
     const Node ret = r.child("retirements", {"list of {servers, at}"}, false, "list");
-    if (ret.defined()) t.retirements = read_retirements(ret, start);
+    if (ret.defined()) t.retirements = read_list<Retirement>(ret, "a retirement", start, read_retirement);
     std::int64_t ordered = 0;
     for (const auto& o : t.orders) ordered += o.servers;
     t.installed = r.count("installed", {"servers present from the start (default: the cluster's servers less those ordered)"},
