@@ -68,6 +68,14 @@ Scenario read(const scenario::Document& doc, scenario::DocSink* docs) {
       }
     }
   }
+  const auto econ = top.child("economics", {"prices, power, rent or own, procurement, autoscaling, revenue (see docs/economics.md)"});
+  if (econ.defined()) {
+    if (!has_clusters || !s.traffic) {
+      econ.error("economics needs GPU `clusters:` fed by `traffic:`");
+    } else if (doc.ok()) {
+      s.economics = economics::read_economics(econ, s.inference, *s.traffic, s.run.start);
+    }
+  }
   top.finish();
   doc.check();
   return s;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "models/economics/economics_spec.h"
 #include "models/inference/inference_spec.h"
 #include "models/pool/pool_spec.h"
 #include "models/traffic/traffic_spec.h"
@@ -23,6 +24,8 @@ struct Scenario {
   inference::InferenceSpec inference;  ///< GPU clusters do (`clusters:`), with the catalogs
   /// For each traffic model (TrafficSpec::models), the clusters that serve it.
   std::vector<std::vector<int>> clusters_serving;
+  /// Prices, power, ownership and capacity over time of the clusters, revenue of the tiers.
+  std::optional<economics::EconomicsSpec> economics;
 };
 
 /// Loads and validates a scenario file with --set overrides; throws scenario::ScenarioError

@@ -4,6 +4,8 @@
 #include <deque>
 #include <memory>
 
+#include "models/economics/capacity.h"
+#include "models/economics/cost_meter.h"
 #include "models/inference/cluster.h"
 #include "models/pool/pool_model.h"
 #include "models/service_metrics.h"
@@ -91,6 +93,8 @@ struct World {
   std::deque<inference::Cluster> clusters;  // stable addresses
   std::optional<serving::ModelRouter> router;
   std::optional<TrafficSource> traffic;
+  std::optional<economics::CostMeter> cost_meter;
+  std::deque<economics::ClusterCapacity> capacities;
   std::optional<ServiceSummary> summary;
   std::vector<std::unique_ptr<WorldPart>> parts;
 
@@ -129,7 +133,31 @@ struct World {
     for (auto& cl : clusters) cl.set_block_table(&traffic->block_table());
     parts.push_back(part_of(*metrics));
     for (auto& cl : clusters) parts.push_back(part_of(cl));
+    if (s.economics) build_economics(s, streams);
     summary.emplace(engine, requests, clusters);
+  }
+
+  // Capacity over time and cost meters over the clusters; the meter observes every outcome.
+  void build_economics(const Scenario& s, const RandomStreams& streams) {
+    const auto& ts = *s.traffic;
+    const auto& inf = s.inference;
+    std::vector<const UserGroups*> groups;
+    for (std::size_t t = 0; t < ts.tiers.size(); ++t) groups.push_back(ts.tiers[t].by_rate ? nullptr : &traffic->groups(t));
+    std::vector<economics::MeteredCluster> metered;
+    for (std::size_t c = 0; c < clusters.size(); ++c) {
+      const auto& spec = inf.clusters[c];
+      metered.push_back({spec.name, &clusters[c], nullptr, spec.servers, spec.gpus_per_server});
+    }
+    auto& meter = cost_meter.emplace(*s.economics, ts, traffic->rates(), std::move(groups), s.run.start, engine,
+                                     std::move(metered));
+    for (const auto& terms : s.economics->clusters) {
+      const auto c = static_cast<std::size_t>(terms.cluster);
+      auto& cap = capacities.emplace_back(terms, inf.clusters[c], clusters[c], engine, streams, meter);
+      meter.set_capacity(c, &cap);
+      parts.push_back(part_of(cap));
+    }
+    metrics->add_observer(&meter);
+    parts.push_back(part_of(meter));
   }
 };
 

@@ -65,6 +65,10 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   /// Share of the cluster's GPUs busy over the statistics window (the power model reads it).
   [[nodiscard]] double gpu_busy_share(SimTime now) const;
   [[nodiscard]] std::int64_t gpu_count() const { return total_gpus_; }
+  /// Busy GPU-seconds since the statistics window began (meters take differences).
+  [[nodiscard]] double busy_gpu_seconds(SimTime now) const {
+    return busy_gpus_.mean(now) * (now - busy_gpus_.start()).to_seconds();
+  }
 
  private:
   // A model's replicas and its balancer state. For least_outstanding, replicas sit in buckets
