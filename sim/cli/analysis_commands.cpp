@@ -53,7 +53,7 @@ std::string opt_num(const std::optional<double>& v) { return v ? fmt::format("{:
 /// Runs every point's replications with a progress bar; replication-major values per point.
 std::vector<double> run_all(const sweep::RunPlan& plan, const std::string& label, bool quiet) {
   const std::size_t total = plan.points.size() * plan.replications;
-  ProgressBar bar(label, !quiet && stderr_is_terminal());
+  ProgressBar bar(label, !quiet && stderr_is_terminal(), static_cast<double>(total), "runs");
   auto v = sweep::run_tasks(plan, sweep::tasks_of(total, 0, 1),
                             [&](std::size_t done) { bar.update(static_cast<double>(done) / static_cast<double>(total)); });
   bar.finish();
@@ -283,7 +283,7 @@ int cmd_baseline(const Args& args) {
   } else {
     const Scenario s = load_scenario(input, ro.sets);
     std::vector<Json> reports(ro.replications);
-    ProgressBar bar("baseline", !ro.quiet && stderr_is_terminal());
+    ProgressBar bar("baseline", !ro.quiet && stderr_is_terminal(), static_cast<double>(ro.replications), "runs");
     for (std::size_t r = 0; r < ro.replications; ++r) {
       RunOptions opt;
       opt.seed = ro.seed;

@@ -69,7 +69,7 @@ int cmd_run(const Args& args) {
 
   RunOptions ro;
   if (vm.count("seed")) ro.seed = vm["seed"].as<std::uint64_t>();
-  ProgressBar bar(fmt::format("run {}", s.run.name), !quiet && stderr_is_terminal());
+  ProgressBar bar(fmt::format("run {}", s.run.name), !quiet && stderr_is_terminal(), s.run.horizon.to_seconds(), "sim-s");
   ro.progress = [&](double f) { bar.update(f); };
   Report rep = run_scenario(s, ro);
   bar.finish();

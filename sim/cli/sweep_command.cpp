@@ -112,7 +112,8 @@ int cmd_sweep(const Args& args, sweep::ProcessGroup* group) {
 
   const auto mine = shard.count > 0 ? sweep::tasks_of(total, shard.index - 1, shard.count)
                                     : sweep::tasks_of(total, static_cast<std::size_t>(rank), static_cast<std::size_t>(ranks));
-  ProgressBar bar(fmt::format("sweep {}", t.scenario), rank == 0 && !ro.quiet && stderr_is_terminal());
+  ProgressBar bar(fmt::format("sweep {}", t.scenario), rank == 0 && !ro.quiet && stderr_is_terminal(),
+                  static_cast<double>(mine.size()), "runs");
   const auto values = sweep::run_tasks(plan, mine, [&](std::size_t done) {
     bar.update(static_cast<double>(done) / static_cast<double>(std::max<std::size_t>(1, mine.size())));
   });
