@@ -60,15 +60,6 @@ std::vector<double> run_all(const sweep::RunPlan& plan, const std::string& label
   return v;
 }
 
-sweep::RunPlan plan_from(const ReplicationOptions& ro) {
-  sweep::RunPlan plan;
-  plan.replications = ro.replications;
-  plan.seed = ro.seed;
-  plan.metrics = ro.metrics;
-  plan.jobs = ro.jobs;
-  return plan;
-}
-
 }  // namespace
 
 int cmd_compare(const Args& args) {
@@ -85,7 +76,7 @@ int cmd_compare(const Args& args) {
   const auto files = strings(vm, "files");
   if (files.size() != 2) throw UsageError("compare: give two scenario files, A and B (see capsim compare --help)");
   const auto ro = replication_options(vm);
-  sweep::RunPlan plan = plan_from(ro);
+  sweep::RunPlan plan = run_plan(ro);
   plan.points.push_back(load_scenario(files[0], ro.sets));
   plan.points.push_back(load_scenario(files[1], ro.sets));
   // Both sides use one seed, so that replication i of A and of B share their streams.
@@ -140,7 +131,7 @@ int cmd_size(const Args& args) {
   const auto file = vm["scenario"].as<std::string>();
   load_scenario(file, ro.sets);  // report problems of the base scenario before any run
 
-  sweep::RunPlan base = plan_from(ro);
+  sweep::RunPlan base = run_plan(ro);
   base.metrics.clear();
   for (const auto& t : targets) base.metrics.push_back(t.metric);
   auto evaluate = [&](std::size_t i) {

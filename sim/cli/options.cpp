@@ -54,4 +54,13 @@ ReplicationOptions replication_options(const po::variables_map& vm) {
   return o;
 }
 
+sweep::RunPlan run_plan(const ReplicationOptions& o) {
+  sweep::RunPlan plan;
+  plan.replications = o.replications;
+  plan.seed = o.seed;
+  plan.metrics = o.metrics;
+  plan.jobs = o.jobs;
+  return plan;
+}
+
 }  // namespace capsim::cli

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sim/cli/commands.h"
+#include "sim/sweep/runner.h"
 
 namespace capsim::cli {
 
@@ -39,5 +40,8 @@ struct ReplicationOptions {
   bool json = false;
 };
 ReplicationOptions replication_options(const po::variables_map& vm);
+
+/// A run plan with these options and no points yet.
+sweep::RunPlan run_plan(const ReplicationOptions& o);
 
 }  // namespace capsim::cli

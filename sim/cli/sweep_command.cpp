@@ -91,16 +91,12 @@ int cmd_sweep(const Args& args, sweep::ProcessGroup* group) {
   for (const auto& v : vary) axes.push_back(sweep::parse_vary(v));
   const sweep::Grid grid(std::move(axes));
   const auto file = vm["scenario"].as<std::string>();
-  sweep::RunPlan plan;
+  sweep::RunPlan plan = run_plan(ro);
   for (std::size_t p = 0; p < grid.size(); ++p) {
     auto sets = ro.sets;
     for (auto& o : grid.overrides(p)) sets.push_back(std::move(o));
     plan.points.push_back(load_scenario(file, sets));
   }
-  plan.replications = ro.replications;
-  plan.seed = ro.seed;
-  plan.metrics = ro.metrics;
-  plan.jobs = ro.jobs;
 
   sweep::SweepTable t;
   t.scenario = plan.points.front().run.name;

@@ -6,7 +6,7 @@
 
 using namespace capsim::sweep;
 
-TEST_CASE("--vary lists and ranges", "[sweep]") {
+TEST_CASE("vary: lists and ranges", "[sweep]") {
   const Axis a = parse_vary("pool.servers=90,95,100");
   CHECK(a.path == "pool.servers");
   CHECK(a.values == std::vector<std::string>{"90", "95", "100"});
@@ -19,7 +19,7 @@ TEST_CASE("--vary lists and ranges", "[sweep]") {
   CHECK(parse_vary("arrivals.rate=28/s,32/s").values == std::vector<std::string>{"28/s", "32/s"});
 }
 
-TEST_CASE("bad --vary specs are located usage errors", "[sweep]") {
+TEST_CASE("vary: bad specs are located usage errors", "[sweep]") {
   for (const char* bad : {"pool.servers", "=1,2", "x=", "x=1,,2", "x=5..1", "x=1..5:0", "x=1..5:-1", "x=a..b"}) {
     INFO(bad);
     try {
