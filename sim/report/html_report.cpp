@@ -97,7 +97,7 @@ std::vector<svg::Band> incident_bands(const Json& r) {
   return bands;
 }
 
-std::string timeseries_charts(const TimeSeries& ts, const std::vector<svg::Band>& bands) {
+std::string timeseries_charts(const TimeSeries& ts, const std::vector<svg::Band>& bands, const std::string& currency) {
   if (ts.rows.empty() || ts.columns.size() < 2) return "<p>No time series were sampled (the horizon is shorter than report.sample_every).</p>\n";
   std::vector<double> t, step;
   for (std::size_t i = 0; i < ts.rows.size(); ++i) {
@@ -107,7 +107,7 @@ std::string timeseries_charts(const TimeSeries& ts, const std::vector<svg::Band>
   }
   std::string o = "<div class=\"charts\">\n";
   for (const auto& plan : plan_charts(ts.columns)) {
-    svg::LineChart c{.title = plan.title, .x_label = "", .y_label = plan.unit, .series = {}, .bands = bands, .x_is_time = true, .markers = false};
+    svg::LineChart c{.title = plan.title, .x_label = "", .y_label = plan.unit == "currency" ? currency : plan.unit, .series = {}, .bands = bands, .x_is_time = true, .markers = false};
     for (const auto& line : plan.lines) {
       svg::Series s{line.label, t, {}, {}};
       double total = 0;
@@ -184,7 +184,7 @@ std::string render_report_html(const Json& r, const TimeSeries& series) {
                    svg::escape(text_at(r, {"scenario", "replication"}, "0")), fmt_opt(number_at(r, "scenario.horizon_s")),
                    fmt_opt(number_at(r, "scenario.warmup_s")), svg::escape(text_at(r, {"scenario", "file"})));
   o += "<h2>Did it hold? What did it cost?</h2>\n" + summary(r);
-  o += "<h2>Over time</h2>\n" + timeseries_charts(series, incident_bands(r));
+  o += "<h2>Over time</h2>\n" + timeseries_charts(series, incident_bands(r), text_at(r, {"cost", "currency"}, "currency"));
   const std::string bars = bar_charts(r);
   if (!bars.empty()) o += "<h2>Breakdowns</h2>\n" + bars;
   o += entity_tables(r);

@@ -1,5 +1,7 @@
 #include "sim/report/svg_chart.h"
 
+#include "sim/report/report.h"
+
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
@@ -170,7 +172,7 @@ std::string render_line_chart(const LineChart& c) {
 }
 
 std::string render_bar_chart(const std::string& title, const std::string& unit, const std::vector<Bar>& bars) {
-  constexpr double kRow = 26, kLabel = 170, kValue = 90;
+  constexpr double kRow = 26, kLabel = 170, kValue = 190;
   const double h = kTop + kRow * static_cast<double>(bars.size()) + 10;
   double vmax = 0;
   for (const auto& b : bars) vmax = std::max(vmax, std::fabs(b.value));
@@ -187,7 +189,7 @@ std::string render_bar_chart(const std::string& title, const std::string& unit, 
     o += fmt::format("<path class=\"series bar\" style=\"fill:{}\" d=\"M{} {}h{}v18h-{}z\"><title>{}: {}</title></path>\n", color(i),
                      num(kLabel), num(y + 2), num(w), num(w), escape(bars[i].label), tick_text(bars[i].value));
     o += fmt::format("<text class=\"value\" x=\"{}\" y=\"{}\">{}</text>\n", num(kLabel + w + 6), num(y + 15),
-                     escape(fmt::format("{:.4g} {}", bars[i].value, unit)));
+                     escape(fmt::format("{} {}", human_number(bars[i].value), unit)));
   }
   o += "</svg>\n</figure>\n";
   return o;
