@@ -112,6 +112,8 @@ int cmd_validate(const Args& args) {
 int dispatch(int argc, char** argv, sweep::ProcessGroup* group) {
   const Args all(argv + 1, argv + argc);
   try {
+    // Under mpirun only sweeps are shared; every other command runs once, on rank 0.
+    if (group != nullptr && group->rank() != 0 && (all.empty() || all[0] != "sweep")) return 0;
     if (all.empty() || all[0] == "--help" || all[0] == "-h" || all[0] == "help") {
       std::cout << kTopHelp;
       return all.empty() ? 2 : 0;
@@ -122,7 +124,6 @@ int dispatch(int argc, char** argv, sweep::ProcessGroup* group) {
     }
     const std::string cmd = all[0];
     const Args rest(all.begin() + 1, all.end());
-    if (group != nullptr && group->rank() != 0 && cmd != "sweep") return 0;
     if (cmd == "run") return cmd_run(rest);
     if (cmd == "validate") return cmd_validate(rest);
     if (cmd == "sweep") return cmd_sweep(rest, group);

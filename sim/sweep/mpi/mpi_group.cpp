@@ -1,8 +1,10 @@
 #include "sim/sweep/mpi/mpi_group.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <mpi.h>
 #include <stdexcept>
+#include <thread>
 
 namespace capsim::sweep {
 
@@ -23,6 +25,15 @@ bool MpiGroup::launched_by_mpirun() {
 }
 
 std::vector<std::vector<double>> MpiGroup::gather(const std::vector<double>& mine) {
+  // Ranks that finish early wait here, sleeping, rather than spinning inside MPI_Gather and
+  // taking a core from the ranks still running.
+  MPI_Request all_done = MPI_REQUEST_NULL;
+  MPI_Ibarrier(MPI_COMM_WORLD, &all_done);
+  for (int flag = 0;;) {
+    MPI_Test(&all_done, &flag, MPI_STATUS_IGNORE);
+    if (flag) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
   const int n = static_cast<int>(mine.size());
   std::vector<int> counts(static_cast<std::size_t>(size_), 0), offsets(static_cast<std::size_t>(size_), 0);
   MPI_Gather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
