@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <iostream>
 
+#include "models/reference.h"
 #include "models/world.h"
 #include "sim/cli/options.h"
 #include "sim/cli/progress.h"
@@ -33,6 +34,7 @@ Commands:
   size FILE           the least value of a parameter that meets every --target
   check REPORT        compare a report with a baseline; exit 1 on drift
   baseline INPUT      write a baseline (from a report, or replications of a scenario)
+  reference           print (or --write) docs/scenario-reference.md from the bundled scenarios
 
 Options:
   --help          this help; `capsim <command> --help` for a command's options
@@ -109,6 +111,26 @@ int cmd_validate(const Args& args) {
   return 0;
 }
 
+int cmd_reference(const Args& args) {
+  po::options_description opts("Options");
+  opts.add_options()("help,h", "show this help")
+      ("root", po::value<std::string>()->default_value("."), "the source tree (its scenarios/ and docs/)")
+      ("write", "write docs/scenario-reference.md instead of printing it");
+  const auto vm = parse_args(args, opts, {});
+  if (vm.count("help")) {
+    print_help("Usage: capsim reference [--root DIR] [--write]", opts);
+    return 0;
+  }
+  const auto root = std::filesystem::path(vm["root"].as<std::string>());
+  const std::string md = scenario_reference_markdown(find_scenarios((root / "scenarios").string()));
+  if (vm.count("write")) {
+    write_file_atomic((root / "docs" / "scenario-reference.md").string(), md);
+  } else {
+    std::cout << md;
+  }
+  return 0;
+}
+
 int dispatch(int argc, char** argv, sweep::ProcessGroup* group) {
   const Args all(argv + 1, argv + argc);
   try {
@@ -132,7 +154,8 @@ int dispatch(int argc, char** argv, sweep::ProcessGroup* group) {
     if (cmd == "size") return cmd_size(rest);
     if (cmd == "check") return cmd_check(rest);
     if (cmd == "baseline") return cmd_baseline(rest);
-    throw UsageError(fmt::format("unknown command '{}' (allowed: run, validate, sweep, merge, compare, size, check, baseline; see capsim --help)", cmd));
+    if (cmd == "reference") return cmd_reference(rest);
+    throw UsageError(fmt::format("unknown command '{}' (allowed: run, validate, sweep, merge, compare, size, check, baseline, reference; see capsim --help)", cmd));
   } catch (const scenario::ScenarioError& e) {
     for (const auto& p : e.problems()) std::cerr << p.str() << "\n";
     std::cerr << fmt::format("{} problem{} found\n", e.problems().size(), e.problems().size() == 1 ? "" : "s");

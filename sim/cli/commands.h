@@ -21,6 +21,8 @@ int cmd_compare(const Args& args);
 int cmd_size(const Args& args);
 int cmd_check(const Args& args);
 int cmd_baseline(const Args& args);
+/// Prints or writes docs/scenario-reference.md (models/reference.h).
+int cmd_reference(const Args& args);
 
 /// Runs a subcommand by name, turning exceptions into messages and exit codes. Under MPI,
 /// `group` holds the ranks; every command but sweep runs on rank 0 only.

@@ -140,7 +140,7 @@ std::string entity_tables(const Json& r) {
         if (cols.size() < kMaxColumns && std::find(cols.begin(), cols.end(), k) == cols.end()) cols.push_back(k);
       }
     }
-    o += fmt::format("<h2>{}</h2>\n<table>\n<tr><th>name</th>", section);
+    o += fmt::format("<h2>{}</h2>\n<div class=\"table-wrap\"><table>\n<tr><th>name</th>", section);
     for (const auto& c : cols) o += fmt::format("<th>{}</th>", svg::escape(c));
     o += "</tr>\n";
     for (const auto& [name, v] : r[section].items()) {
@@ -148,7 +148,7 @@ std::string entity_tables(const Json& r) {
       for (const auto& c : cols) o += fmt::format("<td>{}</td>", fmt_opt(number_at(v, c)));
       o += "</tr>\n";
     }
-    o += "</table>\n";
+    o += "</table></div>\n";
   }
   return o;
 }

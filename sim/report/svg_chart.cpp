@@ -111,13 +111,15 @@ std::string render_line_chart(const LineChart& c) {
       "<svg class=\"chart\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">\n",
       kWidth, kHeight, escape(c.title));
   // Bands under everything else.
-  for (const auto& b : c.bands) {
+  for (std::size_t k = 0; k < c.bands.size(); ++k) {
+    const auto& b = c.bands[k];
     const double x0 = std::clamp(px(b.x0), kLeft, kLeft + pw), x1 = std::clamp(px(b.x1), kLeft, kLeft + pw);
     if (x1 <= x0) continue;
+    const double label_y = kTop + 11 + 11 * static_cast<double>(k % 3);  // staggered so overlapping bands stay legible
     o += fmt::format("<g class=\"band\"><title>{}</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/>"
                      "<text x=\"{}\" y=\"{}\">{}</text></g>\n",
                      escape(b.label), num(x0), num(kTop), num(std::max(1.0, x1 - x0)), num(ph), num(x0 + 3),
-                     num(kTop + 11), escape(b.label));
+                     num(label_y), escape(b.label));
   }
   // Grid, ticks and axis labels.
   std::string grid;
@@ -202,6 +204,7 @@ h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.15rem;margin:1.6rem 0 .5rem;bo
 .verdict{font-size:1.1rem;font-weight:600;padding:.5rem .8rem;border-radius:4px;margin:.8rem 0}
 .verdict.ok{background:#e6f4ea;border:1px solid #2ca02c}.verdict.bad{background:#fdecea;border:1px solid #d62728}
 table{border-collapse:collapse;font-size:.9rem;margin:.4rem 0}
+.table-wrap{overflow-x:auto}
 th,td{padding:.25rem .6rem;border-bottom:1px solid #ddd;text-align:right}
 th:first-child,td:first-child{text-align:left}
 td.fail{color:#b00;font-weight:600}td.pass{color:#070}
@@ -224,7 +227,7 @@ svg.chart .band text{font-size:10px;fill:#7a5a00}
 .legend i{display:inline-block;width:18px;border-top:3px solid;vertical-align:middle;margin-right:4px}
 .legend i.band-key{border-top:8px solid #f2b60055}
 @media print{body{max-width:none;margin:0;font-size:10pt}.charts{grid-template-columns:1fr 1fr}
-h2{break-after:avoid}table{break-inside:avoid}}
+h2{break-after:avoid}table{break-inside:avoid;font-size:8pt}.table-wrap{overflow:visible}}
 )";
 }
 
