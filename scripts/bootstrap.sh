@@ -2,8 +2,8 @@
 # Installs the Debian packages capsim needs to build and test. Idempotent: does nothing
 # when every package is already installed; otherwise runs `apt-get update` once and
 # installs only what is missing.
-#   scripts/bootstrap.sh            build and test dependencies
-#   scripts/bootstrap.sh --browser  also Chromium, for the report.html browser test
+#   scripts/bootstrap.sh            build and test dependencies, OpenMPI (sweeps under mpirun)
+#                                   and Chromium (the report.html browser test)
 #   scripts/bootstrap.sh --peers    also SimPy, ns-3 and SimGrid, for bench/peers (benchmarks only)
 set -euo pipefail
 
@@ -12,11 +12,12 @@ packages=(
   libboost-random-dev libboost-program-options-dev libboost-math-dev
   libyaml-cpp-dev libfmt-dev catch2 nlohmann-json3-dev
   python3
+  openmpi-bin libopenmpi-dev
+  chromium
 )
 for arg in "$@"; do
   case "$arg" in
-    --browser) packages+=(chromium) ;;
-    --mpi) packages+=(openmpi-bin libopenmpi-dev) ;;
+    --browser|--mpi) ;;  # already in the default list: the test suite needs them
     --peers) packages+=(python3-simpy3 libns3-dev libsimgrid-dev pkg-config) ;;
     *) echo "bootstrap.sh: unknown option '$arg' (allowed: --browser, --mpi, --peers)" >&2; exit 2 ;;
   esac

@@ -6,31 +6,35 @@
 #include <fmt/format.h>
 #include <iostream>
 
+#include "models/reference.h"
 #include "models/world.h"
+#include "sim/cli/options.h"
 #include "sim/cli/progress.h"
 #include "sim/engine/engine.h"
+#include "sim/report/html_report.h"
 #include "sim/scenario/node.h"
+#include "sim/sweep/process_group.h"
 
 namespace capsim::cli {
-
-namespace po = boost::program_options;
 
 namespace {
 
 constexpr const char* kVersion = "0.1.0";
-
-/// Bad command-line usage: exit code 2.
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 const char* kTopHelp = R"(capsim: a discrete-event simulator of AI service capacity
 
 Usage: capsim <command> [options]
 
 Commands:
-  run FILE        run a scenario; write report.json and timeseries.csv
-  validate FILE   check a scenario and print every problem (file:line:col: ...)
+  run FILE            run a scenario; write report.json, timeseries.csv and report.html
+  validate FILE       check a scenario and print every problem (file:line:col: ...)
+  sweep FILE          run a grid of variants with replications; write sweep.csv and sweep.html
+  merge SHARD...      join the shard files of a sweep run with --shard i/N
+  compare A B         paired differences of the headline metrics of two scenarios
+  size FILE           the least value of a parameter that meets every --target
+  check REPORT        compare a report with a baseline; exit 1 on drift
+  baseline INPUT      write a baseline (from a report, or replications of a scenario)
+  reference           print (or --write) docs/scenario-reference.md from the bundled scenarios
 
 Options:
   --help          this help; `capsim <command> --help` for a command's options
@@ -38,22 +42,6 @@ Options:
 
 Exit codes: 0 ok, 1 check failed, 2 usage or scenario error, 3 run failed.
 )";
-
-po::variables_map parse(const Args& args, const po::options_description& opts,
-                        const po::positional_options_description& pos) {
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw UsageError(e.what());
-  }
-  return vm;
-}
-
-void print_help(const char* usage, const po::options_description& opts) {
-  std::cout << usage << "\n" << opts << "\n";
-}
 
 }  // namespace
 
@@ -69,7 +57,7 @@ int cmd_run(const Args& args) {
       ("deterministic", "omit wall-clock figures so that two runs with one seed are byte-identical");
   po::positional_options_description pos;
   pos.add("scenario", 1);
-  const auto vm = parse(args, opts, pos);
+  const auto vm = parse_args(args, opts, pos);
   if (vm.count("help")) {
     print_help("Usage: capsim run FILE [--seed N] [--out DIR] [--set path=value]... [--quiet] [--json] [--deterministic]", opts);
     return 0;
@@ -83,7 +71,7 @@ int cmd_run(const Args& args) {
 
   RunOptions ro;
   if (vm.count("seed")) ro.seed = vm["seed"].as<std::uint64_t>();
-  ProgressBar bar(fmt::format("run {}", s.run.name), !quiet && stderr_is_terminal());
+  ProgressBar bar(fmt::format("run {}", s.run.name), !quiet && stderr_is_terminal(), s.run.horizon.to_seconds(), "sim-s");
   ro.progress = [&](double f) { bar.update(f); };
   Report rep = run_scenario(s, ro);
   bar.finish();
@@ -93,10 +81,11 @@ int cmd_run(const Args& args) {
   const auto dir = std::filesystem::path(out);
   write_file_atomic((dir / "report.json").string(), to_json_text(rep.json));
   write_file_atomic((dir / "timeseries.csv").string(), rep.series.to_csv());
+  write_file_atomic((dir / "report.html").string(), render_report_html(rep.json, rep.series));
   if (json_out) {
     std::cout << to_json_text(rep.json);
   } else if (!quiet) {
-    std::cout << console_summary(rep.json) << fmt::format("  wrote {}/report.json, timeseries.csv\n", out);
+    std::cout << console_summary(rep.json) << fmt::format("  wrote {}/report.json, timeseries.csv, report.html\n", out);
   }
   return 0;
 }
@@ -109,7 +98,7 @@ int cmd_validate(const Args& args) {
       ("quiet,q", "print nothing when the scenario is valid");
   po::positional_options_description pos;
   pos.add("scenario", 1);
-  const auto vm = parse(args, opts, pos);
+  const auto vm = parse_args(args, opts, pos);
   if (vm.count("help")) {
     print_help("Usage: capsim validate FILE [--set path=value]...", opts);
     return 0;
@@ -122,9 +111,31 @@ int cmd_validate(const Args& args) {
   return 0;
 }
 
-int dispatch(int argc, char** argv) {
+int cmd_reference(const Args& args) {
+  po::options_description opts("Options");
+  opts.add_options()("help,h", "show this help")
+      ("root", po::value<std::string>()->default_value("."), "the source tree (its scenarios/ and docs/)")
+      ("write", "write docs/scenario-reference.md instead of printing it");
+  const auto vm = parse_args(args, opts, {});
+  if (vm.count("help")) {
+    print_help("Usage: capsim reference [--root DIR] [--write]", opts);
+    return 0;
+  }
+  const auto root = std::filesystem::path(vm["root"].as<std::string>());
+  const std::string md = scenario_reference_markdown(find_scenarios((root / "scenarios").string()));
+  if (vm.count("write")) {
+    write_file_atomic((root / "docs" / "scenario-reference.md").string(), md);
+  } else {
+    std::cout << md;
+  }
+  return 0;
+}
+
+int dispatch(int argc, char** argv, sweep::ProcessGroup* group) {
   const Args all(argv + 1, argv + argc);
   try {
+    // Under mpirun only sweeps are shared; every other command runs once, on rank 0.
+    if (group != nullptr && group->rank() != 0 && (all.empty() || all[0] != "sweep")) return 0;
     if (all.empty() || all[0] == "--help" || all[0] == "-h" || all[0] == "help") {
       std::cout << kTopHelp;
       return all.empty() ? 2 : 0;
@@ -137,7 +148,14 @@ int dispatch(int argc, char** argv) {
     const Args rest(all.begin() + 1, all.end());
     if (cmd == "run") return cmd_run(rest);
     if (cmd == "validate") return cmd_validate(rest);
-    throw UsageError(fmt::format("unknown command '{}' (allowed: run, validate; see capsim --help)", cmd));
+    if (cmd == "sweep") return cmd_sweep(rest, group);
+    if (cmd == "merge") return cmd_merge(rest);
+    if (cmd == "compare") return cmd_compare(rest);
+    if (cmd == "size") return cmd_size(rest);
+    if (cmd == "check") return cmd_check(rest);
+    if (cmd == "baseline") return cmd_baseline(rest);
+    if (cmd == "reference") return cmd_reference(rest);
+    throw UsageError(fmt::format("unknown command '{}' (allowed: run, validate, sweep, merge, compare, size, check, baseline, reference; see capsim --help)", cmd));
   } catch (const scenario::ScenarioError& e) {
     for (const auto& p : e.problems()) std::cerr << p.str() << "\n";
     std::cerr << fmt::format("{} problem{} found\n", e.problems().size(), e.problems().size() == 1 ? "" : "s");

@@ -8,8 +8,8 @@ namespace capsim::cli {
 
 bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
-ProgressBar::ProgressBar(std::string label, bool enabled)
-    : label_(std::move(label)), enabled_(enabled), start_(std::chrono::steady_clock::now()), last_(start_) {}
+ProgressBar::ProgressBar(std::string label, bool enabled, double total, std::string unit)
+    : label_(std::move(label)), enabled_(enabled), total_(total), unit_(std::move(unit)), start_(std::chrono::steady_clock::now()), last_(start_) {}
 
 ProgressBar::~ProgressBar() { finish(); }
 
@@ -25,8 +25,11 @@ void ProgressBar::update(double fraction) {
   const int filled = static_cast<int>(fraction * kWidth);
   std::string bar(static_cast<std::size_t>(filled), '#');
   bar.resize(kWidth, '.');
-  std::fprintf(stderr, "\r%s [%s] %5.1f%%  %.1fs elapsed, ETA %.1fs  ", label_.c_str(), bar.c_str(),
-               fraction * 100.0, elapsed, eta);
+  const std::string rate = unit_.empty() || elapsed <= 0
+                               ? std::string()
+                               : fmt::format("  {:.3g} {}/s", fraction * total_ / elapsed, unit_);
+  std::fprintf(stderr, "\r%s [%s] %5.1f%%%s  %.1fs elapsed, ETA %.1fs  ", label_.c_str(), bar.c_str(),
+               fraction * 100.0, rate.c_str(), elapsed, eta);
   std::fflush(stderr);
 }
 

@@ -7,7 +7,9 @@ namespace capsim::cli {
 
 class ProgressBar {
  public:
-  ProgressBar(std::string label, bool enabled);
+  /// `total` units of `unit` make up the whole job (e.g. 12 "runs", or 7200 "sim-s"); the
+  /// bar shows the rate in units per wall-clock second. Without a unit, no rate is shown.
+  ProgressBar(std::string label, bool enabled, double total = 0, std::string unit = "");
   ~ProgressBar();
   /// fraction in [0, 1]; redraws at most ten times a second.
   void update(double fraction);
@@ -16,6 +18,8 @@ class ProgressBar {
  private:
   std::string label_;
   bool enabled_;
+  double total_;
+  std::string unit_;
   bool drawn_ = false;
   std::chrono::steady_clock::time_point start_, last_;
 };

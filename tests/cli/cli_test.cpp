@@ -1,52 +1,7 @@
 // The command line as a user and a CI script see it: exit codes, messages, files, bytes.
 #include <catch2/catch.hpp>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <string>
-#include <sys/wait.h>
 
-namespace fs = std::filesystem;
-
-namespace {
-
-struct Result {
-  int code = -1;
-  std::string out;  // stdout and stderr together
-};
-
-Result sh(const std::string& args) {
-  const std::string cmd = std::string(CAPSIM_BINARY) + " " + args + " 2>&1";
-  Result r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int st = ::pclose(p);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-fs::path temp_dir(const std::string& name) {
-  auto d = fs::temp_directory_path() / ("capsim-cli-test-" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-const std::string kSmall = std::string(CAPSIM_SOURCE_DIR) + "/scenarios/validation/mmc.yaml";
-const std::string kShort = " --set horizon=300s --set warmup=10s --set report.sample_every=30s";
-
-}  // namespace
+#include "cli_helpers.h"
 
 TEST_CASE("--help and --version exit 0; an unknown command exits 2", "[cli]") {
   CHECK(sh("--help").code == 0);
@@ -85,6 +40,8 @@ TEST_CASE("run writes report.json and timeseries.csv; same seed gives the same b
   CHECK(ja == slurp(d / "b" / "report.json"));
   CHECK(slurp(d / "a" / "timeseries.csv") == slurp(d / "b" / "timeseries.csv"));
   CHECK(slurp(d / "a" / "timeseries.csv").rfind("t_s,arrivals,completed,rejected,queue_depth,busy\n", 0) == 0);
+  CHECK(slurp(d / "a" / "report.html") == slurp(d / "b" / "report.html"));
+  CHECK(slurp(d / "a" / "report.html").find("<svg class=\"chart\"") != std::string::npos);
   // A different seed gives a different report.
   const auto c = sh("run " + kSmall + kShort + " --seed 2 --deterministic --quiet --out " + (d / "c").string());
   REQUIRE(c.code == 0);
