@@ -87,10 +87,7 @@ void Replica::submit(RequestId id) {
   // Arrivals come in time order, so the scan resumes where the previous one stopped.
   SimTime t = stretch_.scan_t;
   std::int64_t k = stretch_.scan_k;
-  while (t <= now && k < stretch_.steps) {
-    t += step_time(decode_step(stretch_.b, stretch_.context0 + static_cast<double>(k) * stretch_.b));
-    ++k;
-  }
+  stretch_.decode.advance(t, k, stretch_.steps, now);
   stretch_.scan_t = t;
   stretch_.scan_k = k;
   if (k >= stretch_.steps || !head_admissible(iter_ + k)) return;
@@ -106,8 +103,6 @@ void Replica::on_event(std::uint64_t data) {
   in_event_ = false;
   plan(now);
 }
-
-double Replica::decode_step(std::uint32_t b, double context) const { return cost_->decode_seconds(b, context); }
 
 void Replica::set_stretch_event(SimTime end) {
   stretch_.end = end;
@@ -373,12 +368,12 @@ void Replica::start_decode_stretch(SimTime now) {
   stretch_.start = now;
   stretch_.b = decoders_;
   stretch_.context0 = static_cast<double>(context_base_ + static_cast<std::int64_t>(decoders_) * iter_);
+  stretch_.decode = StepCostModel::DecodeSteps(*cost_, decoders_, stretch_.context0);
   stretch_.scan_t = now;
   stretch_.scan_k = 0;
   SimTime t = now;
-  for (std::int64_t k = 0; k < n; ++k) {
-    t += step_time(decode_step(decoders_, stretch_.context0 + static_cast<double>(k) * decoders_));
-  }
+  std::int64_t k = 0;
+  stretch_.decode.advance(t, k, n, SimTime::max());
   set_stretch_event(t);
 }
 

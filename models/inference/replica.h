@@ -113,6 +113,7 @@ class Replica {
     SimTime end;
     std::uint32_t b = 0;          // decoders
     double context0 = 0;          // their summed context at the first step
+    StepCostModel::DecodeSteps decode;  // step k's time
     // Progress of the scan for the step in progress, resumed by the next arrival.
     SimTime scan_t;
     std::int64_t scan_k = 0;
@@ -124,7 +125,6 @@ class Replica {
   bool schedule_prefill(SimTime now);
   void start_decode_stretch(SimTime now);
   void set_stretch_event(SimTime end);
-  [[nodiscard]] double decode_step(std::uint32_t b, double context) const;
   [[nodiscard]] bool head_admissible(std::int64_t iter) const;
 
   // Decode-set bookkeeping.

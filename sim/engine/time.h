@@ -22,7 +22,12 @@ class SimTime {
   static constexpr SimTime days(std::int64_t v) { return sec(v * 86400); }
   /// From a real number of seconds, rounded to the nearest nanosecond and saturated to the range.
   static SimTime seconds(double s) {
-    const double v = std::nearbyint(s * 1e9);
+    const double x = s * 1e9;
+    // Below 2^52 in magnitude, adding and taking away 2^52 rounds to nearest, ties to even, as
+    // nearbyint does in the default rounding mode, without a library call (step times, gaps).
+    if (x >= 0 && x < 0x1p52) return SimTime(static_cast<std::int64_t>((x + 0x1p52) - 0x1p52));
+    if (x < 0 && x > -0x1p52) return SimTime(static_cast<std::int64_t>((x - 0x1p52) + 0x1p52));
+    const double v = std::nearbyint(x);
     if (!(v < 9.2e18)) return max();
     if (!(v > -9.2e18)) return min();
     return SimTime(static_cast<std::int64_t>(v));
