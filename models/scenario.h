@@ -7,6 +7,7 @@
 
 #include "models/inference/inference_spec.h"
 #include "models/pool/pool_spec.h"
+#include "models/serving/serving_spec.h"
 #include "models/traffic/traffic_spec.h"
 #include "sim/scenario/node.h"
 #include "sim/scenario/run_spec.h"
@@ -23,6 +24,8 @@ struct Scenario {
   inference::InferenceSpec inference;  ///< GPU clusters do (`clusters:`), with the catalogs
   /// For each traffic model (TrafficSpec::models), the clusters that serve it.
   std::vector<std::vector<int>> clusters_serving;
+  /// Routing, admission and user rules in front of the clusters (`serving:`; defaults without it).
+  std::optional<serving::ServingSpec> serving;
 };
 
 /// Loads and validates a scenario file with --set overrides; throws scenario::ScenarioError
