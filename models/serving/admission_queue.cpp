@@ -6,7 +6,7 @@
 namespace capsim::serving {
 
 namespace {
-constexpr double kSmoothing = 0.02;  // weight of the newest sample in the moving averages
+constexpr double kSmoothing = 0.005;  // weight of the newest sample in the moving averages
 constexpr std::uint64_t kUnlimited = std::numeric_limits<std::uint64_t>::max();
 
 void smooth(double& avg, double sample) { avg = avg == 0 ? sample : avg + kSmoothing * (sample - avg); }
@@ -139,6 +139,12 @@ void AdmissionQueue::send(RequestId id, SimTime now) {
   dispatched_at_[id] = now;
   wait_.add((now - r.arrival).to_seconds());
   backend_.dispatch(id);
+}
+
+std::uint64_t AdmissionQueue::in_system() const {
+  std::uint64_t n = 0;
+  for (const auto& m : models_) n += m.in_flight + m.queued;
+  return n;
 }
 
 void AdmissionQueue::change_depth(SimTime now, double delta) {

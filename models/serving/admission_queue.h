@@ -58,6 +58,8 @@ class AdmissionQueue {
   [[nodiscard]] std::uint64_t in_flight(std::uint16_t model) const { return models_[model].in_flight; }
   [[nodiscard]] std::uint64_t queued(std::uint16_t model) const { return models_[model].queued; }
   [[nodiscard]] std::uint64_t queued_total() const { return queued_total_; }
+  /// Requests dispatched and not done, plus those waiting, over every model.
+  [[nodiscard]] std::uint64_t in_system() const;
   /// Time-weighted depth of the queue (all models and tiers) and the wait before dispatch.
   [[nodiscard]] TimeWeighted& depth() { return depth_; }
   [[nodiscard]] const TimeWeighted& depth() const { return depth_; }

@@ -273,6 +273,7 @@ void GlobalRouter::write_report(Json& j) const {
     cj["queue_depth"] = Json{{"mean", q.depth().mean(now)}, {"max", q.depth().max()}};
     cj["admission_wait_s"] = latency_json(q.wait());
     cj["spilled_in"] = spilled_in_[c];
+    cj["in_system_at_end"] = q.in_system();
   }
   for (std::size_t t = 0; t < tiers_.size(); ++t) {
     if (!tiers_[t].pause) continue;

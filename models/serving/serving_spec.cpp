@@ -61,11 +61,12 @@ void read_pause(const Node& n, const units::DateTime& start, TierRules& t) {
     if (!periods.is_list()) periods.error("expected a list of {from, until}");
     for (const Node& item : periods.items()) {
       MapReader p(item, "a pause period");
+      const std::size_t problems = item.problems_so_far();
       PausePeriod pp;
       pp.from_s = when(p, "from", {"start of the pause"}, start, std::nullopt);
       pp.until_s = when(p, "until", {"end of the pause"}, start, std::nullopt);
       p.finish();
-      if (pp.until_s <= pp.from_s) item.error("`until` must come after `from`");
+      if (item.problems_so_far() == problems && pp.until_s <= pp.from_s) item.error("`until` must come after `from`");
       t.pauses.push_back(pp);
     }
   }
@@ -145,7 +146,7 @@ ServingSpec read_serving(const Node& node, const TrafficSpec& traffic, const inf
                                         Range::at_least(1, 1e6), std::nullopt);
   if (cap) s.max_outstanding_per_replica = static_cast<std::uint32_t>(*cap);
   s.early_reject_margin = r.number("early_reject_margin", {"factor on the predicted TTFT before comparing with the SLO"},
-                                   Range::positive(100), 1.0);
+                                   Range::positive(100), 1.2);
 
   const Node clusters = r.child("clusters", {"region, network latency and weight per cluster, by name"});
   if (clusters.defined()) {

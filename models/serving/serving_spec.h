@@ -76,7 +76,9 @@ struct ServingSpec {
   /// Requests a replica holds at once (running or waiting in it); more wait in the cluster's
   /// admission queue, where priority applies. nullopt: unlimited (no admission queue).
   std::optional<std::uint32_t> max_outstanding_per_replica;
-  double early_reject_margin = 1;  ///< predicted TTFT is multiplied by this before comparing
+  /// Predicted TTFT is multiplied by this before comparing with the SLO: the prediction is a mean,
+  /// so a margin keeps the tail of accepted requests under the target.
+  double early_reject_margin = 1.2;
   std::vector<TierRules> tiers;              ///< by traffic tier
   std::vector<ClusterPlacement> clusters;    ///< by inference cluster
   /// Model names Request::model indexes: the traffic's models, then fallback-only models.
