@@ -67,7 +67,10 @@ Verdict AdmissionQueue::check(std::uint16_t tier, std::uint16_t model) const {
   const TierRules& rules = spec_.tiers[tier];
   const bool must_wait = s.queued > 0 || s.in_flight >= capacity(model);
   if (must_wait && s.queues[tier].size() >= rules.queue_limit) return Verdict::kQueueFull;
-  if (rules.slo.ttft_s > 0 && predicted_ttft_s(tier, model) > rules.slo.ttft_s) return Verdict::kOverSlo;
+  // An idle model always takes a request: its averages may be stale from a busier time, and
+  // only a request served refreshes them.
+  const bool idle = s.in_flight == 0 && s.queued == 0;
+  if (!idle && rules.slo.ttft_s > 0 && predicted_ttft_s(tier, model) > rules.slo.ttft_s) return Verdict::kOverSlo;
   return Verdict::kOk;
 }
 
