@@ -24,6 +24,15 @@ std::string first_problem(const std::string& yaml) {
   return "";
 }
 
+// Chat requests for Llama-3-8B; a tier list follows.
+const std::string kChatTraffic = R"(
+traffic:
+  classes:
+    - {name: chat, input_tokens: {dist: lognormal, median: 1000, p99: 4000},
+       output_tokens: {dist: lognormal, median: 200, p99: 1000}, model: llama-3-8b}
+  tiers:
+)";
+
 // One server of 8 H100s (8 Llama-3-8B replicas of 64 requests each) saturates near 120
 // requests/s with these lengths; 240/s is twice that.
 const std::string kOverload = R"(
@@ -31,12 +40,7 @@ name: overload
 seed: 3
 horizon: 20m
 warmup: 5m
-traffic:
-  classes:
-    - {name: chat, input_tokens: {dist: lognormal, median: 1000, p99: 4000},
-       output_tokens: {dist: lognormal, median: 200, p99: 1000}, model: llama-3-8b}
-  tiers:
-    - {name: api, rate: 240/s, mix: {chat: 1}}
+)" + kChatTraffic + R"(    - {name: api, rate: 240/s, mix: {chat: 1}}
 clusters:
   - name: one
     gpu: h100-sxm
@@ -82,12 +86,7 @@ TEST_CASE("nearest-first spill-over conserves requests per cluster and in total"
 name: spill
 seed: 5
 horizon: 10m
-traffic:
-  classes:
-    - {name: chat, input_tokens: {dist: lognormal, median: 1000, p99: 4000},
-       output_tokens: {dist: lognormal, median: 200, p99: 1000}, model: llama-3-8b}
-  tiers:
-    - {name: api, rate: 400/s, mix: {chat: 1}}
+)" + kChatTraffic + R"(    - {name: api, rate: 400/s, mix: {chat: 1}}
 clusters:
   - {name: near, gpu: h100-sxm, servers: 1, replicas: [{model: llama-3-8b, count: unlimited}]}
   - {name: mid, gpu: h100-sxm, servers: 1, replicas: [{model: llama-3-8b, count: unlimited}]}
