@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "models/faults/client_spec.h"
+#include "models/faults/fault_spec.h"
 #include "models/inference/inference_spec.h"
 #include "models/pool/pool_spec.h"
 #include "models/traffic/traffic_spec.h"
@@ -23,6 +25,8 @@ struct Scenario {
   inference::InferenceSpec inference;  ///< GPU clusters do (`clusters:`), with the catalogs
   /// For each traffic model (TrafficSpec::models), the clusters that serve it.
   std::vector<std::vector<int>> clusters_serving;
+  std::optional<faults::FaultSpec> faults;    ///< failures, incidents, crashes (`faults:`)
+  std::optional<faults::ClientSpec> clients;  ///< timeouts, retries, users who give up (`clients:`)
 };
 
 /// Loads and validates a scenario file with --set overrides; throws scenario::ScenarioError

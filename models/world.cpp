@@ -4,6 +4,8 @@
 #include <deque>
 #include <memory>
 
+#include "models/faults/client_layer.h"
+#include "models/faults/fault_injector.h"
 #include "models/inference/cluster.h"
 #include "models/pool/pool_model.h"
 #include "models/service_metrics.h"
@@ -90,6 +92,8 @@ struct World {
   std::optional<ServiceMetrics> metrics;
   std::deque<inference::Cluster> clusters;  // stable addresses
   std::optional<serving::ModelRouter> router;
+  std::optional<faults::ClientLayer> clients;
+  std::optional<faults::FaultInjector> faults;
   std::optional<TrafficSource> traffic;
   std::optional<ServiceSummary> summary;
   std::vector<std::unique_ptr<WorldPart>> parts;
@@ -125,10 +129,25 @@ struct World {
       for (int c : s.clusters_serving[m]) serves[m].push_back(&clusters[static_cast<std::size_t>(c)]);
     }
     router.emplace(requests, std::move(serves));
-    traffic.emplace(ts, s.run.start, engine, streams, requests, *router);
+    RequestSink* entry = &*router;
+    if (s.clients) {
+      clients.emplace(*s.clients, engine, requests, *router, *metrics, streams);
+      clients->set_busy_gpu_seconds([this] {
+        double busy = 0;
+        for (const auto& c : clusters) {
+          busy += c.gpu_busy_share(engine.now()) * static_cast<double>(c.gpu_count());
+        }
+        return busy * (engine.now() - engine.warmup()).to_seconds();
+      });
+      entry = &*clients;
+    }
+    if (s.faults) faults.emplace(*s.faults, engine, clusters, *metrics, clients ? &*clients : nullptr, streams);
+    traffic.emplace(ts, s.run.start, engine, streams, requests, *entry);
     for (auto& cl : clusters) cl.set_block_table(&traffic->block_table());
     parts.push_back(part_of(*metrics));
     for (auto& cl : clusters) parts.push_back(part_of(cl));
+    if (clients) parts.push_back(part_of(*clients));
+    if (faults) parts.push_back(part_of(*faults));
     summary.emplace(engine, requests, clusters);
   }
 };
