@@ -75,3 +75,27 @@ TEST_CASE("metastable failure: retries on timeout keep the pool collapsed after 
   CHECK(shed.late("goodput") == Approx(shed.demand).epsilon(0.05));
   CHECK(shed.rep.json["clients"]["timeouts"] == 0);
 }
+
+TEST_CASE("failover: survivors at 1.2x their load serve less than capacity with crashes, about capacity with shedding") {
+  const std::string file = CAPSIM_SOURCE_DIR "/scenarios/faults/failover_cascade.yaml";
+  const std::vector<std::string> shed{"faults.shed_above=16", "faults.crash_above=unlimited"};
+  // Per-survivor throughput (requests/s) over the statistics window.
+  const auto served = [&](std::vector<std::string> sets) {
+    const Scenario s = load_scenario(file, sets);
+    const Json j = run_scenario(s).json;
+    const double window = (s.run.horizon - s.run.warmup).to_seconds();
+    double done = 0;
+    for (int i = 1; i <= 5; ++i) done += j["clusters"]["peer-" + std::to_string(i)]["requests"]["completed"].get<double>();
+    return done / 5 / window;
+  };
+  // Capacity of one peer: the survivors flooded (4x demand) with shedding on.
+  auto flood = shed;
+  flood.emplace_back("traffic.tiers[0].rate=1080/s");
+  const double capacity = served(flood);
+  const Scenario s = load_scenario(file);
+  const double load = s.traffic->tiers.front().rate_per_s / 6;
+  REQUIRE(load == Approx(0.95 * capacity).epsilon(0.05));  // each peer near capacity before the loss
+
+  CHECK(served({}) < 0.5 * capacity);  // the crash cascade
+  CHECK(served(shed) == Approx(capacity).epsilon(0.03));
+}
