@@ -16,7 +16,7 @@ void read_fault_sections(scenario::MapReader& top, bool has_clusters, Scenario& 
   }
   std::vector<std::string> names;
   for (const auto& c : s.inference.clusters) names.push_back(c.name);
-  if (faults.defined()) s.faults = faults::read_faults(faults, names, s.base_dir);
+  if (faults.defined()) s.faults = faults::read_faults(faults, names, s.base_dir, s.run.start);
   if (clients.defined()) s.clients = faults::read_clients(clients);
 }
 

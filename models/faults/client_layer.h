@@ -44,6 +44,8 @@ class ClientLayer final : public Component, public RequestSink, public RequestOb
 
   /// Requests that succeeded (within their timeout) since the start of the run.
   [[nodiscard]] std::uint64_t succeeded_total() const { return now_.succeeded; }
+  /// Requests the users sent (or would have sent, for those who gave up) since the start.
+  [[nodiscard]] std::uint64_t requests_total() const { return now_.requests; }
 
  private:
   enum Kind : std::uint32_t { kTimeout = 0, kRetry = 1 };

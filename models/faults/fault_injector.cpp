@@ -216,13 +216,20 @@ std::uint64_t FaultInjector::good_count() const {
   return clients_ != nullptr ? clients_->succeeded_total() : metrics_.total_completed();
 }
 
+std::uint64_t FaultInjector::offered_count() const {
+  return clients_ != nullptr ? clients_->requests_total() : metrics_.total_arrived();
+}
+
 void FaultInjector::reset_stats() {
   const SimTime now = engine_.now();
   for (auto& s : stats_) {
     s.up.reset(now);
     s.failures = s.crashes = s.lost = 0;
   }
-  if (clients_ == nullptr) good_at_sample_ = good_count();  // the metrics restart at zero
+  if (clients_ == nullptr) {  // the metrics restart at zero
+    good_at_sample_ = good_count();
+    offered_at_sample_ = offered_count();
+  }
 }
 
 std::vector<std::string> FaultInjector::sample_columns() const {
@@ -235,9 +242,13 @@ std::vector<std::string> FaultInjector::sample_columns() const {
 void FaultInjector::sample(SimTime now, std::vector<double>& row) {
   const double span = (now - last_sample_).to_seconds();
   const std::uint64_t good = good_count();
+  const std::uint64_t offered = offered_count();
   const double rate = span > 0 ? static_cast<double>(good - good_at_sample_) / span : 0.0;
-  goodput_.emplace_back(now.to_seconds(), rate);
+  if (offered > offered_at_sample_) {
+    success_.emplace_back(now.to_seconds(), static_cast<double>(good - good_at_sample_) / static_cast<double>(offered - offered_at_sample_));
+  }
   good_at_sample_ = good;
+  offered_at_sample_ = offered;
   last_sample_ = now;
   if (clients_ == nullptr) row.push_back(rate);
   for (auto& s : stats_) row.push_back(s.up.take_interval_mean(now));
@@ -255,8 +266,9 @@ void FaultInjector::write_report(Json& j) const {
   }
   f["incidents"] = incidents_total_;
   // Time to recover: from an incident's end to the end of the first sampling step after it
-  // whose goodput is back to `recovered_share` of the mean over the (up to) 10 steps before it.
-  const double step = goodput_.size() >= 2 ? goodput_[1].first - goodput_[0].first : 0.0;
+  // whose success ratio is back to `recovered_share` of its mean over the (up to) 10 steps
+  // before the incident.
+  const double step = success_.size() >= 2 ? success_[1].first - success_[0].first : 0.0;
   std::vector<double> recover;
   std::uint64_t not_recovered = 0;
   for (const auto& inc : incidents_) {
@@ -265,17 +277,17 @@ void FaultInjector::write_report(Json& j) const {
     const double t0 = inc.start.to_seconds(), t1 = inc.end.to_seconds();
     double base = 0;
     int n = 0;
-    for (auto it = goodput_.rbegin(); it != goodput_.rend(); ++it) {
+    for (auto it = success_.rbegin(); it != success_.rend(); ++it) {
       if (it->first > t0) continue;
       base += it->second;
       if (++n == 10) break;
     }
     if (n > 0 && base > 0 && t1 <= now.to_seconds()) {
       base /= n;
-      const auto rec = std::find_if(goodput_.begin(), goodput_.end(), [&](const auto& g) {
+      const auto rec = std::find_if(success_.begin(), success_.end(), [&](const auto& g) {
         return g.first - step >= t1 - 1e-9 && g.second >= spec_.recovered_share * base;
       });
-      if (rec != goodput_.end()) {
+      if (rec != success_.end()) {
         e["time_to_recover_s"] = rec->first - t1;
         recover.push_back(rec->first - t1);
       } else {

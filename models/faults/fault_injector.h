@@ -8,8 +8,8 @@
 // rejects what it is sent) until k probes in a row have failed.
 //
 // Reports: faults.clusters.<name>.{availability, replica_failures, crashes, requests_lost},
-// the `incidents` timeline with each incident's time to recover (goodput back to a share of its
-// level before the incident, or "did not recover"), and the goodput series.
+// the `incidents` timeline with each incident's time to recover (the share of requests served
+// back to a share of its level before the incident, or "did not recover"), and the goodput series.
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -74,6 +74,7 @@ class FaultInjector final : public Component, public inference::OverloadListener
   void set_up(std::uint32_t replica, bool up);
   void record(SimTime start, SimTime end, std::string label, std::string kind, std::uint16_t cluster);
   [[nodiscard]] std::uint64_t good_count() const;
+  [[nodiscard]] std::uint64_t offered_count() const;
 
   FaultSpec spec_;
   Engine& engine_;
@@ -95,9 +96,10 @@ class FaultInjector final : public Component, public inference::OverloadListener
   };
   std::vector<ClusterStats> stats_;
   std::vector<std::uint32_t> up_now_;  // by cluster
-  // Goodput series (since the start of the run) for the time to recover.
-  std::vector<std::pair<double, double>> goodput_;
-  std::uint64_t good_at_sample_ = 0;
+  // Success ratio per step (requests served well / requests sent), since the start of the run,
+  // for the time to recover: unlike goodput it does not move with the daily rhythm of demand.
+  std::vector<std::pair<double, double>> success_;
+  std::uint64_t good_at_sample_ = 0, offered_at_sample_ = 0;
   SimTime last_sample_;
   static constexpr std::size_t kMaxIncidents = 1000;
 };

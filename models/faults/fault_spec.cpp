@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "models/traffic/traffic_spec.h"
+
 namespace capsim::faults {
 
 using scenario::Help;
@@ -62,14 +64,22 @@ FailureProcess read_process(const scenario::Node& node, const std::vector<std::s
   return p;
 }
 
-ScheduledIncident read_incident(const scenario::Node& node, const std::vector<std::string>& clusters) {
+ScheduledIncident read_incident(const scenario::Node& node, const std::vector<std::string>& clusters,
+                                const units::DateTime& start) {
   ScheduledIncident s;
   MapReader r(node, "incident");
   const auto c = r.child("cluster", {"the cluster it strikes"}, true, "string");
   if (c.defined()) s.cluster = std::max(0, cluster_index(c, clusters));
-  s.from = r.duration("from", {"start, from the start of the run"}, Range::non_negative());
-  s.to = r.duration("to", {"end, from the start of the run"}, Range::non_negative());
-  if (s.to <= s.from) r.node().error("`to` must be after `from`");
+  const auto when = [&](std::string_view key, Help help) {
+    const auto t = read_when(r.child(key, help, true, "date or duration"), start);
+    if (t && *t < 0) r.node().error(fmt::format("`{}` is before the start of the run", key));
+    return t;
+  };
+  const auto from = when("from", {"when it starts (date or duration from the start)"});
+  const auto to = when("to", {"when it ends (date or duration from the start)"});
+  if (from && to && *to <= *from) r.node().error("`to` must be after `from`");
+  s.from = SimTime::seconds(from.value_or(0));
+  s.to = SimTime::seconds(to.value_or(0));
   s.capacity_cut = r.number("capacity_cut", {"share of the cluster's replicas down (1: the whole cluster)"},
                             Range{0, 1, true}, 1.0);
   s.label = r.string("label", {"name in the incident timeline"}, "scheduled outage");
@@ -79,14 +89,15 @@ ScheduledIncident read_incident(const scenario::Node& node, const std::vector<st
 
 }  // namespace
 
-FaultSpec read_faults(const scenario::Node& node, const std::vector<std::string>& clusters, const std::string& base_dir) {
+FaultSpec read_faults(const scenario::Node& node, const std::vector<std::string>& clusters, const std::string& base_dir,
+                      const units::DateTime& start) {
   FaultSpec f;
   MapReader r(node, "faults");
   for (const auto& p : r.child("failures", {"random failure processes"}, false, "list").items()) {
     f.failures.push_back(read_process(p, clusters, base_dir));
   }
   for (const auto& i : r.child("incidents", {"scheduled outages and capacity cuts"}, false, "list").items()) {
-    f.incidents.push_back(read_incident(i, clusters));
+    f.incidents.push_back(read_incident(i, clusters, start));
   }
   const auto on = r.choice("on_failure", {"what happens to a failed replica's requests: the client gets an error, or they go to other replicas"},
                            {"fail", "requeue"}, "fail");
@@ -108,7 +119,7 @@ FaultSpec read_faults(const scenario::Node& node, const std::vector<std::string>
     f.probes_to_eject = h.count("eject_after", {"failed probes in a row that eject a replica"}, Range::at_least(1, 1000), 3);
     h.finish();
   }
-  f.recovered_share = r.number("recovered_share", {"goodput, as a share of its level before an incident, that counts as recovered"},
+  f.recovered_share = r.number("recovered_share", {"share of requests served well, relative to its level before an incident, that counts as recovered"},
                                Range::positive(1), 0.9);
   r.finish();
   return f;

@@ -10,6 +10,7 @@
 #include "sim/engine/time.h"
 #include "sim/random/distribution.h"
 #include "sim/scenario/node.h"
+#include "sim/scenario/units.h"
 
 namespace capsim::faults {
 
@@ -52,11 +53,12 @@ struct FaultSpec {
   bool health_checks = false;  ///< without them, failures are known (and routed around) at once
   SimTime probe_every = SimTime::sec(10);
   std::int64_t probes_to_eject = 3;
-  double recovered_share = 0.9;  ///< goodput share of its pre-incident level that counts as recovered
+  double recovered_share = 0.9;  ///< success ratio, relative to before an incident, that counts as recovered
 };
 
 /// Reads `faults:`; `clusters` names the scenario's clusters (for references by name).
+/// `start` is the run's start (incident times may be dates).
 FaultSpec read_faults(const scenario::Node& node, const std::vector<std::string>& clusters,
-                      const std::string& base_dir);
+                      const std::string& base_dir, const units::DateTime& start);
 
 }  // namespace capsim::faults

@@ -27,6 +27,8 @@ std::string join(const std::vector<std::string>& v) {
   return s;
 }
 
+}  // namespace
+
 // A point in time: a date (in the scenario's zone unless it names one) or a duration from the start.
 std::optional<double> read_when(const Node& n, const units::DateTime& start) {
   if (!n.defined() || n.is_null()) return std::nullopt;
@@ -43,6 +45,8 @@ std::optional<double> read_when(const Node& n, const units::DateTime& start) {
                       n.text()));
   return std::nullopt;
 }
+
+namespace {
 
 double when_key(MapReader& r, std::string_view key, Help help, const units::DateTime& start, bool required) {
   const Node n = r.child(key, help, required, "date or duration");
