@@ -35,6 +35,9 @@ FaultInjector::FaultInjector(const FaultSpec& spec, Engine& engine, std::deque<i
     up_now_.push_back(static_cast<std::uint32_t>(cl.replica_count()));
     if (spec_.crash_above || spec_.shed_above) cl.set_overload_limits(spec_.crash_above, spec_.shed_above, this);
   }
+  if (engine_.horizon() == SimTime::max() && !spec_.failures.empty()) {
+    throw SimulationError("random failures are drawn up to the horizon: set one before building the fault injector");
+  }
   for (std::size_t i = 0; i < spec_.failures.size(); ++i) {
     const FailureProcess& p = spec_.failures[i];
     for (std::size_t c = 0; c < clusters_.size(); ++c) {
@@ -297,8 +300,9 @@ void FaultInjector::write_report(Json& j) const {
     }
     j["incidents"].push_back(e);
   }
-  f["not_recovered"] = not_recovered;
-  f["time_to_recover_max_s"] = recover.empty() ? 0.0 : *std::max_element(recover.begin(), recover.end());
+  Json& g = j["faults"];  // `f` may have moved: j is an ordered map and gained `incidents`
+  g["not_recovered"] = not_recovered;
+  g["time_to_recover_max_s"] = recover.empty() ? 0.0 : *std::max_element(recover.begin(), recover.end());
 }
 
 }  // namespace capsim::faults
