@@ -31,8 +31,18 @@ ClientSpec read_clients(const scenario::Node& node) {
     c.cap = t.duration("cap", {"longest delay"}, Range::non_negative(), SimTime::sec(30));
     const std::vector<std::string> jitters{"none", "full", "equal", "decorrelated"};
     c.jitter = pick<Jitter>(t.choice("jitter", {"randomisation of the delay"}, jitters, "none"), jitters);
+    // Rejection reasons the service gives (models/inference, models/faults), and timeouts.
+    const std::vector<std::string> outcomes{"timeout", "no_capacity", "no_replica", "context_too_long", "replica_failed", "queue_full"};
     for (const auto& e : t.child("on", {"outcomes retried: timeout and rejection reasons (default: all)"}, false, "list").items()) {
-      if (const auto s = e.as_string()) c.retry_on.push_back(*s);
+      const auto s = e.as_string();
+      if (!s) continue;
+      if (std::find(outcomes.begin(), outcomes.end(), *s) == outcomes.end()) {
+        std::string all;
+        for (const auto& o : outcomes) all += (all.empty() ? "" : ", ") + o;
+        e.error("'" + *s + "' is not an outcome that can be retried (allowed: " + all + ")");
+        continue;
+      }
+      c.retry_on.push_back(*s);
     }
     const auto b = t.child("budget", {"retry budget (default: none)"});
     if (b.defined()) {

@@ -118,3 +118,18 @@ TEST_CASE("bad `faults:` and `clients:` input is located") {
   CHECK_THAT(problem("clients:\n  timout: 1s\n"), Contains("timeout"));
   CHECK_THAT(problem("faults:\n  on_failure: retry\n"), Contains("t.yaml:"));
 }
+
+TEST_CASE("retried outcomes are checked, and the shipped fault scenarios read") {
+  try {
+    (void)parse_scenario(kCluster + "clients:\n  retries: {max_attempts: 2, on: [timeout, no_capacty]}\n", "t.yaml");
+    FAIL("no error");
+  } catch (const scenario::ScenarioError& e) {
+    CHECK_THAT(e.problems().front().str(), Contains("t.yaml:18:44: clients.retries.on[1]: 'no_capacty' is not an outcome that can be retried (allowed: timeout, no_capacity"));
+  }
+  for (const char* f : {"/scenarios/faults/devday_outage.yaml", "/scenarios/faults/failover_cascade.yaml",
+                        "/scenarios/validation/metastable_retry_storm.yaml"}) {
+    const Scenario s = load_scenario(std::string(CAPSIM_SOURCE_DIR) + f);
+    CHECK(s.faults.has_value());
+    CHECK(s.clients.has_value());
+  }
+}
