@@ -211,3 +211,16 @@ TEST_CASE("users give up after k failures in a row, for the day or for good") {
   CHECK(e["users_gave_up"] == 2);  // once each day
   CHECK(e["attempts"] == 6);
 }
+
+TEST_CASE("adaptive throttling rejects locally as accepts fall behind requests") {
+  ClientSpec spec = retries(1);
+  spec.throttle_k = 2;
+  spec.throttle_window = SimTime::minutes(2);
+  Bench failing(spec, 1.0);
+  const Json f = failing.run(2000, SimTime::sec(1));
+  // With no accepts the rejection probability tends to requests / (requests + 1) -> about 119/120.
+  CHECK(f["attempts"].get<double>() < 0.1 * 2000);
+  CHECK(f["rejected_locally"]["throttled"].get<std::uint64_t>() + f["attempts"].get<std::uint64_t>() == 2000);
+  Bench healthy(spec, 0.0);
+  CHECK(healthy.run(2000, SimTime::sec(1))["rejected_locally"]["throttled"] == 0);
+}
