@@ -7,6 +7,7 @@
 #include "models/faults/availability.h"
 #include "models/scenario.h"
 #include "models/world.h"
+#include "small_cluster.h"
 
 using namespace capsim;
 using namespace capsim::faults;
@@ -21,23 +22,8 @@ FailureProcess process(double mean_up_s, Distribution repair, double shape = 1) 
   return p;
 }
 
-const std::string kCluster = R"(
-name: t
-seed: 5
-horizon: 200h
-report: {sample_every: 1h}
-traffic:
-  classes:
-    - {name: chat, input_tokens: 100, output_tokens: 10, model: llama-3-8b}
-  tiers:
-    - {name: api, rate: 1/min, mix: {chat: 1}}
-clusters:
-  - name: a
-    gpu: h100-sxm
-    servers: 4
-    replicas:
-      - {model: llama-3-8b, tensor_parallel: 1, count: unlimited}
-)";
+const std::string kCluster =
+    test::small_cluster("seed: 5\nhorizon: 200h\nreport: {sample_every: 1h}", "1/min", "    servers: 4\n");
 }  // namespace
 
 TEST_CASE("steady-state availability is MTBF / (MTBF + MTTR)") {
@@ -124,7 +110,7 @@ TEST_CASE("retried outcomes are checked, and the shipped fault scenarios read") 
     (void)parse_scenario(kCluster + "clients:\n  retries: {max_attempts: 2, on: [timeout, no_capacty]}\n", "t.yaml");
     FAIL("no error");
   } catch (const scenario::ScenarioError& e) {
-    CHECK_THAT(e.problems().front().str(), Contains("t.yaml:18:44: clients.retries.on[1]: 'no_capacty' is not an outcome that can be retried (allowed: timeout, no_capacity"));
+    CHECK_THAT(e.problems().front().str(), Contains("t.yaml:17:44: clients.retries.on[1]: 'no_capacty' is not an outcome that can be retried (allowed: timeout, no_capacity"));
   }
   for (const char* f : {"/scenarios/faults/devday_outage.yaml", "/scenarios/faults/failover_cascade.yaml",
                         "/scenarios/validation/metastable_retry_storm.yaml"}) {

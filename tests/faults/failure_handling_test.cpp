@@ -6,35 +6,17 @@
 
 #include "models/scenario.h"
 #include "models/world.h"
+#include "small_cluster.h"
 
 using namespace capsim;
 
 namespace {
 // Two replicas at about 60% load; replica 1 (of a cut of 0.5) is down from 60 s to 120 s.
 Json run(const std::string& faults, const std::vector<std::string>& sets = {}) {
-  const std::string yaml = R"(
-name: t
-seed: 2
-horizon: 300s
-report: {sample_every: 10s}
-traffic:
-  classes:
-    - {name: chat, input_tokens: 200, output_tokens: 50, model: llama-3-8b}
-  tiers:
-    - {name: api, rate: 30/s, mix: {chat: 1}}
-clusters:
-  - name: a
-    gpu: h100-sxm
-    servers: 1
-    gpus_per_server: 2
-    balancer: round_robin
-    scheduler: {max_batch: 8}
-    replicas:
-      - {model: llama-3-8b, tensor_parallel: 1, count: 2}
-faults:
-  incidents:
-    - {cluster: a, from: 60s, to: 120s, capacity_cut: 0.5}
-)" + faults;
+  const std::string yaml = test::small_cluster("seed: 2\nhorizon: 300s\nreport: {sample_every: 10s}", "30/s",
+                                               "    servers: 1\n    gpus_per_server: 2\n    balancer: round_robin\n"
+                                               "    scheduler: {max_batch: 8}\n") +
+                           "faults:\n  incidents:\n    - {cluster: a, from: 60s, to: 120s, capacity_cut: 0.5}\n" + faults;
   return run_scenario(parse_scenario(yaml, "t.yaml", sets)).json;
 }
 std::uint64_t reason(const Json& j, const std::string& r) {
