@@ -5,6 +5,21 @@
 namespace capsim {
 
 namespace {
+// `faults:` and `clients:` act on GPU clusters (models/faults).
+void read_fault_sections(scenario::MapReader& top, bool has_clusters, Scenario& s) {
+  const auto faults = top.child("faults", {"failures, scheduled incidents, overload crashes, health checks (see docs/faults.md)"});
+  const auto clients = top.child("clients", {"client timeouts, retries, budgets, breakers, users who give up (see docs/faults.md)"});
+  if (!has_clusters) {
+    if (faults.defined()) faults.error("`faults` needs GPU `clusters:`");
+    if (clients.defined()) clients.error("`clients` needs GPU `clusters:`");
+    return;
+  }
+  std::vector<std::string> names;
+  for (const auto& c : s.inference.clusters) names.push_back(c.name);
+  if (faults.defined()) s.faults = faults::read_faults(faults, names, s.base_dir, s.run.start);
+  if (clients.defined()) s.clients = faults::read_clients(clients);
+}
+
 Scenario read(const scenario::Document& doc, scenario::DocSink* docs) {
   Scenario s;
   s.file = doc.file();
@@ -81,6 +96,7 @@ Scenario read(const scenario::Document& doc, scenario::DocSink* docs) {
       s.economics = economics::read_economics(econ, s.inference, *s.traffic, s.run.start);
     }
   }
+  read_fault_sections(top, has_clusters, s);
   top.finish();
   doc.check();
   return s;

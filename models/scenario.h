@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "models/economics/economics_spec.h"
+#include "models/faults/client_spec.h"
+#include "models/faults/fault_spec.h"
 #include "models/inference/inference_spec.h"
 #include "models/pool/pool_spec.h"
 #include "models/serving/serving_spec.h"
@@ -29,6 +31,8 @@ struct Scenario {
   std::optional<economics::EconomicsSpec> economics;
   /// Routing, admission and user rules in front of the clusters (`serving:`; defaults without it).
   std::optional<serving::ServingSpec> serving;
+  std::optional<faults::FaultSpec> faults;    ///< failures, incidents, crashes (`faults:`)
+  std::optional<faults::ClientSpec> clients;  ///< timeouts, retries, users who give up (`clients:`)
 };
 
 /// Loads and validates a scenario file with --set overrides; throws scenario::ScenarioError
