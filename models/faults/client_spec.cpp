@@ -31,8 +31,11 @@ ClientSpec read_clients(const scenario::Node& node) {
     c.cap = t.duration("cap", {"longest delay"}, Range::non_negative(), SimTime::sec(30));
     const std::vector<std::string> jitters{"none", "full", "equal", "decorrelated"};
     c.jitter = pick<Jitter>(t.choice("jitter", {"randomisation of the delay"}, jitters, "none"), jitters);
-    // Rejection reasons the service gives (models/inference, models/faults), and timeouts.
-    const std::vector<std::string> outcomes{"timeout", "no_capacity", "no_replica", "context_too_long", "replica_failed", "queue_full"};
+    // Rejection reasons the service gives (models/inference, models/serving, models/faults),
+    // and timeouts.
+    const std::vector<std::string> outcomes{"timeout",       "no_capacity",  "no_replica",   "context_too_long",
+                                            "replica_failed", "queue_full",   "slo_predicted", "rate_limited",
+                                            "token_quota",    "signup_paused"};
     for (const auto& e : t.child("on", {"outcomes retried: timeout and rejection reasons (default: all)"}, false, "list").items()) {
       const auto s = e.as_string();
       if (!s) continue;
