@@ -58,17 +58,12 @@ Scenario read(const scenario::Document& doc, scenario::DocSink* docs) {
     } else {
       // Every model the traffic asks for must be served by some cluster.
       for (const auto& name : s.traffic->models) {
-        std::vector<int> serving;
         const int m = s.inference.model_index(name);
-        for (std::size_t c = 0; c < s.inference.clusters.size(); ++c) {
-          for (const auto& g : s.inference.clusters[c].replicas) {
-            if (m >= 0 && g.model == m) {
-              serving.push_back(static_cast<int>(c));
-              break;
-            }
-          }
+        bool served_somewhere = false;
+        for (const auto& c : s.inference.clusters) {
+          for (const auto& g : c.replicas) served_somewhere = served_somewhere || (m >= 0 && g.model == m);
         }
-        if (serving.empty()) {
+        if (!served_somewhere) {
           std::string served;
           for (const auto& c : s.inference.clusters) {
             for (const auto& g : c.replicas) {
@@ -79,7 +74,6 @@ Scenario read(const scenario::Document& doc, scenario::DocSink* docs) {
           top.child("traffic", {}).error(fmt::format("model '{}' is served by no cluster (clusters serve: {})",
                                                      name.empty() ? "(none given)" : name, served));
         }
-        s.clusters_serving.push_back(std::move(serving));
       }
     }
   }

@@ -25,8 +25,6 @@ struct Scenario {
   std::optional<TrafficSpec> traffic;  ///< users, tiers and classes, or a trace (instead of `arrivals:`)
   std::optional<PoolSpec> pool;  ///< a plain service pool serves the requests, or
   inference::InferenceSpec inference;  ///< GPU clusters do (`clusters:`), with the catalogs
-  /// For each traffic model (TrafficSpec::models), the clusters that serve it.
-  std::vector<std::vector<int>> clusters_serving;
   /// Prices, power, ownership and capacity over time of the clusters, revenue of the tiers.
   std::optional<economics::EconomicsSpec> economics;
   /// Routing, admission and user rules in front of the clusters (`serving:`; defaults without it).
