@@ -6,10 +6,13 @@
 
 #include "models/economics/capacity.h"
 #include "models/economics/cost_meter.h"
+#include "models/faults/client_layer.h"
+#include "models/faults/fault_injector.h"
 #include "models/inference/cluster.h"
 #include "models/pool/pool_model.h"
 #include "models/service_metrics.h"
-#include "models/serving/model_router.h"
+#include "models/serving/global_router.h"
+#include "models/serving/slo_tracker.h"
 #include "models/traffic/traffic_source.h"
 #include "models/world_part.h"
 #include "sim/engine/engine.h"
@@ -91,7 +94,10 @@ struct World {
   std::optional<PoolModel> pool;
   std::optional<ServiceMetrics> metrics;
   std::deque<inference::Cluster> clusters;  // stable addresses
-  std::optional<serving::ModelRouter> router;
+  std::optional<serving::GlobalRouter> router;
+  std::optional<serving::SloTracker> slo;
+  std::optional<faults::ClientLayer> clients;
+  std::optional<faults::FaultInjector> faults;
   std::optional<TrafficSource> traffic;
   std::optional<economics::CostMeter> cost_meter;
   std::deque<economics::ClusterCapacity> capacities;
@@ -118,21 +124,36 @@ struct World {
   void build_clusters(const Scenario& s, const RandomStreams& streams) {
     const auto& inf = s.inference;
     const auto& ts = *s.traffic;
-    metrics.emplace(names_of(ts.tiers), names_of(ts.classes), ts.models, names_of(inf.clusters));
-    std::vector<std::vector<RequestSink*>> serves(ts.models.size());
+    const auto& sv = *s.serving;
+    metrics.emplace(names_of(ts.tiers), names_of(ts.classes), sv.models, names_of(inf.clusters));
     for (std::size_t c = 0; c < inf.clusters.size(); ++c) {
       auto& cl = clusters.emplace_back(inf.clusters[c], inf, static_cast<std::uint16_t>(c), engine, requests, *metrics,
                                        streams);
-      cl.map_models(ts.models, inf);
+      cl.map_models(sv.models, inf);
     }
-    for (std::size_t m = 0; m < ts.models.size(); ++m) {
-      for (int c : s.clusters_serving[m]) serves[m].push_back(&clusters[static_cast<std::size_t>(c)]);
+    router.emplace(sv, names_of(ts.tiers), engine, requests, *metrics, clusters, streams);
+    slo.emplace(sv, std::array{names_of(ts.tiers), names_of(ts.classes), sv.models, names_of(inf.clusters)}, *metrics);
+    metrics->add_observer(&*slo);
+    RequestSink* entry = &*router;
+    if (s.clients) {
+      clients.emplace(*s.clients, engine, requests, *router, *metrics, streams);
+      clients->set_busy_gpu_seconds([this] {
+        double busy = 0;
+        for (const auto& c : clusters) busy += c.busy_gpu_seconds(engine.now());
+        return busy;
+      });
+      entry = &*clients;
     }
-    router.emplace(requests, std::move(serves));
-    traffic.emplace(ts, s.run.start, engine, streams, requests, *router);
+    if (s.faults) faults.emplace(*s.faults, engine, clusters, *metrics, clients ? &*clients : nullptr, streams);
+    traffic.emplace(ts, s.run.start, engine, streams, requests, *entry);
+    router->set_population(*traffic);
     for (auto& cl : clusters) cl.set_block_table(&traffic->block_table());
     parts.push_back(part_of(*metrics));
     for (auto& cl : clusters) parts.push_back(part_of(cl));
+    parts.push_back(part_of(*router));
+    parts.push_back(part_of(*slo));
+    if (clients) parts.push_back(part_of(*clients));
+    if (faults) parts.push_back(part_of(*faults));
     if (s.economics) build_economics(s, streams);
     summary.emplace(engine, requests, clusters);
   }
