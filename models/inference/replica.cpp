@@ -361,10 +361,6 @@ void Replica::start_decode_stretch(SimTime now) {
     }
     n = lo;
   }
-  // Arrivals usually cut a stretch before its end, and steps summed past the cut are wasted:
-  // sum at most kLookahead steps; a longer stretch goes on from an event at that boundary (the
-  // batch is the same there, so no step time changes).
-  n = std::min(n, kLookahead);
   stretch_.active = true;
   stretch_.mixed = false;
   stretch_.decoders_advance = true;

@@ -157,7 +157,6 @@ class Replica {
   std::vector<std::uint32_t> prefilling_;  // admission order
   std::vector<Chunk> chunks_;              // of the mixed step in progress
   std::vector<Finish> finish_heap_;        // min-heap of decoders' last iterations
-  static constexpr std::int64_t kLookahead = 64;  // decode steps summed ahead of an event
   static constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
   std::int64_t next_finish_ = kNever;      // heap top (a lower bound while stale entries remain)
 
