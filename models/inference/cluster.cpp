@@ -67,9 +67,15 @@ void Cluster::set_available(std::uint32_t replica, bool available, Hold who) {
   ModelGroup& g = groups_[replica_group_[replica]];
   if (available) {
     ++g.available;
-    bucket_insert(g, replica, outstanding_[replica]);
   } else {
     --g.available;
+  }
+  // Only least-outstanding keeps its buckets current (outstanding_changed): with another
+  // balancer a replica's count may have moved since it was bucketed.
+  if (spec_.balancer != Balancer::kLeastOutstanding) return;
+  if (available) {
+    bucket_insert(g, replica, outstanding_[replica]);
+  } else {
     bucket_remove(g, replica, outstanding_[replica]);
     fix_bucket_min(g);
   }
