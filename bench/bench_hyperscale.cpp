@@ -3,47 +3,24 @@
 // events per request, wall and CPU time, requests per wall second and peak memory (getrusage).
 //
 //   build/bench/bench_hyperscale [scenario.yaml] [--set path=value]...
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "bench/bench_common.h"
 #include "models/world.h"
 
 using namespace capsim;
 
-namespace {
-double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec) + static_cast<double>(u.ru_utime.tv_usec) * 1e-6;
-}
-double peak_rss_mb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / 1024.0;
-}
-}  // namespace
-
 int main(int argc, char** argv) {
-  std::string file = std::string(CAPSIM_SOURCE_DIR) + "/bench/hyperscale-hour.yaml";
-  std::vector<std::string> sets;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--set" && i + 1 < argc) {
-      sets.emplace_back(argv[++i]);
-    } else {
-      file = a;
-    }
-  }
+  const auto [file, sets] = bench::scenario_args(argc, argv, std::string(CAPSIM_SOURCE_DIR) + "/bench/hyperscale-hour.yaml");
   const Scenario s = load_scenario(file, sets);
   const auto t0 = std::chrono::steady_clock::now();
-  const double cpu0 = cpu_seconds();
+  const double cpu0 = bench::cpu_seconds();
   const Report r = run_scenario(s);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const double cpu = cpu_seconds() - cpu0;
+  const double cpu = bench::cpu_seconds() - cpu0;
   const auto& j = r.json;
   // Every request of the run is simulated work: those still in flight at the end included.
   const auto arrived = j["requests"]["arrived"].get<std::uint64_t>();
@@ -53,7 +30,7 @@ int main(int argc, char** argv) {
   std::printf("scenario %s: %.0f requests (%.1f%% rejected), %.2f events/request\n", file.c_str(), n,
               100.0 * j["rejection_rate"].get<double>(), static_cast<double>(events) / n);
   std::printf("wall %.1f s, CPU %.1f s: %.2fM requests/wall s (%.2fM per CPU s), peak RSS %.0f MB\n", wall, cpu,
-              n / wall / 1e6, n / cpu / 1e6, peak_rss_mb());
+              n / wall / 1e6, n / cpu / 1e6, bench::peak_rss_mb());
   std::printf("TTFT p50 %.3f s p99 %.3f s; e2e p50 %.2f s; GPU utilisation %.1f%%; conservation %s\n",
               j["latency_s"]["ttft"]["p50"].get<double>(), j["latency_s"]["ttft"]["p99"].get<double>(),
               j["latency_s"]["e2e"]["p50"].get<double>(), 100.0 * j["utilization"]["mean"].get<double>(),

@@ -8,8 +8,6 @@
 // must keep its speed.
 //
 //   build/bench/bench_inference [requests (default 4M)] [faults]
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -20,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_common.h"
 #include "models/faults/fault_injector.h"
 #include "models/inference/cluster.h"
 #include "sim/random/distribution.h"
@@ -135,19 +134,6 @@ double saturated_rate(const InferenceSpec& inf, const Lengths& l) {
   return n / metrics.latency(ServiceMetrics::kE2e).max() / 8.0;  // per replica
 }
 
-// CPU time of this process: on a shared machine wall time also counts other processes' turns.
-double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec) + static_cast<double>(u.ru_utime.tv_usec) * 1e-6;
-}
-
-long peak_rss_kb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_maxrss;
-}
-
 faults::FaultSpec random_gpu_failures() {
   faults::FaultSpec f;
   faults::FailureProcess p;
@@ -179,10 +165,10 @@ void run(const InferenceSpec& inf, const Lengths& l, double rate, std::uint64_t 
   }
   src.start();
   const auto t0 = std::chrono::steady_clock::now();
-  const double cpu0 = cpu_seconds();
+  const double cpu0 = bench::cpu_seconds();
   engine.run();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const double cpu = cpu_seconds() - cpu0;
+  const double cpu = bench::cpu_seconds() - cpu0;
   Json j;
   cluster.write_report(j);
   const auto& c = j["clusters"]["bench"];
@@ -193,7 +179,7 @@ void run(const InferenceSpec& inf, const Lengths& l, double rate, std::uint64_t 
       "          simulated %.0f s; TTFT p50 %.3f s p99 %.3f s; TPOT p50 %.1f ms; batch %.1f; KV %.1f%%; GPU busy %.1f%%\n",
       static_cast<unsigned long long>(src.sent()), wall, cpu, sent / wall / 1e6, sent / cpu / 1e6,
       static_cast<double>(engine.events_processed()) / sent,
-      static_cast<double>(peak_rss_kb()) / 1024.0, pool.capacity(), engine.now().to_seconds(),
+      bench::peak_rss_mb(), pool.capacity(), engine.now().to_seconds(),
       metrics.latency(ServiceMetrics::kTtft).quantile(0.5), metrics.latency(ServiceMetrics::kTtft).quantile(0.99),
       metrics.latency(ServiceMetrics::kTpot).quantile(0.5) * 1e3, c["batch_size_mean"].get<double>(),
       c["kv_occupancy_mean"].get<double>() * 100, c["gpu_busy_share"].get<double>() * 100);

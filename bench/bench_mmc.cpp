@@ -7,21 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_common.h"
 #include "models/world.h"
 
 using namespace capsim;
 
 int main(int argc, char** argv) {
-  std::string file = std::string(CAPSIM_SOURCE_DIR) + "/scenarios/validation/mmc.yaml";
-  std::vector<std::string> sets;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--set" && i + 1 < argc) {
-      sets.emplace_back(argv[++i]);
-    } else {
-      file = a;
-    }
-  }
+  const auto [file, sets] = bench::scenario_args(argc, argv, std::string(CAPSIM_SOURCE_DIR) + "/scenarios/validation/mmc.yaml");
   const Scenario s = load_scenario(file, sets);
   double best = 0;
   std::uint64_t customers = 0, events = 0;
