@@ -45,6 +45,8 @@ class RequestPool {
   void release(RequestId id) { free_.push_back(id); }
   Request& operator[](RequestId id) { return slots_[id]; }
   const Request& operator[](RequestId id) const { return slots_[id]; }
+  /// The id of a request held by this pool (observers are handed requests by reference).
+  [[nodiscard]] RequestId id_of(const Request& r) const { return static_cast<RequestId>(&r - slots_.data()); }
   [[nodiscard]] std::size_t in_use() const { return slots_.size() - free_.size(); }
   [[nodiscard]] std::size_t capacity() const { return slots_.size(); }
 

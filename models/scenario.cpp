@@ -68,6 +68,11 @@ Scenario read(const scenario::Document& doc, scenario::DocSink* docs) {
       }
     }
   }
+  const auto serving = top.child("serving", {"global router, admission, priorities and user rules (see docs/serving.md)"});
+  if (serving.defined() && !has_clusters) serving.error("`serving` needs GPU `clusters:`");
+  if (has_clusters && s.traffic && doc.ok()) {
+    s.serving = serving::read_serving(serving, *s.traffic, s.inference, s.run.start);
+  }
   const auto econ = top.child("economics", {"prices, power, rent or own, procurement, autoscaling, revenue (see docs/economics.md)"});
   if (econ.defined()) {
     if (!has_clusters || !s.traffic) {

@@ -8,6 +8,7 @@
 #include "models/economics/economics_spec.h"
 #include "models/inference/inference_spec.h"
 #include "models/pool/pool_spec.h"
+#include "models/serving/serving_spec.h"
 #include "models/traffic/traffic_spec.h"
 #include "sim/scenario/node.h"
 #include "sim/scenario/run_spec.h"
@@ -26,6 +27,8 @@ struct Scenario {
   std::vector<std::vector<int>> clusters_serving;
   /// Prices, power, ownership and capacity over time of the clusters, revenue of the tiers.
   std::optional<economics::EconomicsSpec> economics;
+  /// Routing, admission and user rules in front of the clusters (`serving:`; defaults without it).
+  std::optional<serving::ServingSpec> serving;
 };
 
 /// Loads and validates a scenario file with --set overrides; throws scenario::ScenarioError

@@ -31,13 +31,19 @@ void ServiceMetrics::for_groups(const Request& r, std::uint16_t cluster, F&& f) 
   }
 }
 
+void ServiceMetrics::set_network_latency(std::uint16_t cluster, double seconds) {
+  if (cluster >= network_s_.size()) network_s_.resize(std::size_t{cluster} + 1, 0.0);
+  network_s_[cluster] = seconds;
+}
+
 void ServiceMetrics::arrived(const Request& r, std::uint16_t cluster) {
   for_groups(r, cluster, [](Group& g) { ++g.arrived; });
 }
 
 void ServiceMetrics::completed(const Request& r, SimTime now, double queue_wait_s, std::uint16_t cluster) {
-  const double ttft = (r.first_token - r.arrival).to_seconds();
-  const double e2e = (now - r.arrival).to_seconds();
+  const double network = network_latency(cluster);
+  const double ttft = (r.first_token - r.arrival).to_seconds() + network;
+  const double e2e = (now - r.arrival).to_seconds() + network;
   const bool has_tpot = r.output_tokens > 1;
   const double tpot = has_tpot ? (now - r.first_token).to_seconds() / (r.output_tokens - 1) : 0.0;
   for_groups(r, cluster, [&](Group& g) {

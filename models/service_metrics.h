@@ -43,6 +43,12 @@ class ServiceMetrics {
   void completed(const Request& r, SimTime now, double queue_wait_s, std::uint16_t cluster = kNone);
   void rejected(const Request& r, std::uint16_t reason, std::uint16_t cluster = kNone);
 
+  /// The network round trip between users and `cluster`, added to the TTFT and e2e of the
+  /// requests it completes (the request itself reaches the cluster at once).
+  void set_network_latency(std::uint16_t cluster, double seconds);
+  [[nodiscard]] double network_latency(std::uint16_t cluster) const {
+    return cluster < network_s_.size() ? network_s_[cluster] : 0.0;
+  }
   /// Adds an observer (not owned); observers are told in the order they were added.
   void add_observer(RequestObserver* o) { observers_.push_back(o); }
   /// The name of a rejection reason index.
@@ -72,6 +78,7 @@ class ServiceMetrics {
   void for_groups(const Request& r, std::uint16_t cluster, F&& f);
   void write_group(const Group& g, Json& out) const;
   std::vector<RequestObserver*> observers_;
+  std::vector<double> network_s_;  // by cluster
 
   std::array<std::vector<std::string>, 4> names_;  // tiers, classes, models, clusters
   std::array<std::size_t, 4> offset_{};            // first group of each dimension

@@ -9,7 +9,8 @@
 #include "models/inference/cluster.h"
 #include "models/pool/pool_model.h"
 #include "models/service_metrics.h"
-#include "models/serving/model_router.h"
+#include "models/serving/global_router.h"
+#include "models/serving/slo_tracker.h"
 #include "models/traffic/traffic_source.h"
 #include "models/world_part.h"
 #include "sim/engine/engine.h"
@@ -91,7 +92,8 @@ struct World {
   std::optional<PoolModel> pool;
   std::optional<ServiceMetrics> metrics;
   std::deque<inference::Cluster> clusters;  // stable addresses
-  std::optional<serving::ModelRouter> router;
+  std::optional<serving::GlobalRouter> router;
+  std::optional<serving::SloTracker> slo;
   std::optional<TrafficSource> traffic;
   std::optional<economics::CostMeter> cost_meter;
   std::deque<economics::ClusterCapacity> capacities;
@@ -118,21 +120,23 @@ struct World {
   void build_clusters(const Scenario& s, const RandomStreams& streams) {
     const auto& inf = s.inference;
     const auto& ts = *s.traffic;
-    metrics.emplace(names_of(ts.tiers), names_of(ts.classes), ts.models, names_of(inf.clusters));
-    std::vector<std::vector<RequestSink*>> serves(ts.models.size());
+    const auto& sv = *s.serving;
+    metrics.emplace(names_of(ts.tiers), names_of(ts.classes), sv.models, names_of(inf.clusters));
     for (std::size_t c = 0; c < inf.clusters.size(); ++c) {
       auto& cl = clusters.emplace_back(inf.clusters[c], inf, static_cast<std::uint16_t>(c), engine, requests, *metrics,
                                        streams);
-      cl.map_models(ts.models, inf);
+      cl.map_models(sv.models, inf);
     }
-    for (std::size_t m = 0; m < ts.models.size(); ++m) {
-      for (int c : s.clusters_serving[m]) serves[m].push_back(&clusters[static_cast<std::size_t>(c)]);
-    }
-    router.emplace(requests, std::move(serves));
+    router.emplace(sv, names_of(ts.tiers), engine, requests, *metrics, clusters, streams);
+    slo.emplace(sv, std::array{names_of(ts.tiers), names_of(ts.classes), sv.models, names_of(inf.clusters)}, *metrics);
+    metrics->add_observer(&*slo);
     traffic.emplace(ts, s.run.start, engine, streams, requests, *router);
+    router->set_population(*traffic);
     for (auto& cl : clusters) cl.set_block_table(&traffic->block_table());
     parts.push_back(part_of(*metrics));
     for (auto& cl : clusters) parts.push_back(part_of(cl));
+    parts.push_back(part_of(*router));
+    parts.push_back(part_of(*slo));
     if (s.economics) build_economics(s, streams);
     summary.emplace(engine, requests, clusters);
   }

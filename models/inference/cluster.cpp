@@ -83,9 +83,22 @@ void Cluster::map_models(const std::vector<std::string>& names, const InferenceS
 }
 
 void Cluster::submit(RequestId id) {
+  metrics_.arrived(pool_[id], index_);
+  submit_admitted(id);
+}
+
+std::uint32_t Cluster::group_of(std::uint16_t model) const {
+  return route_.empty() ? model : model < route_.size() ? route_[model] : std::numeric_limits<std::uint32_t>::max();
+}
+
+std::uint32_t Cluster::available_replicas(std::uint16_t model) const {
+  const std::uint32_t m = group_of(model);
+  return m < groups_.size() ? groups_[m].available : 0;
+}
+
+void Cluster::submit_admitted(RequestId id) {
   const Request& r = pool_[id];
-  metrics_.arrived(r, index_);
-  const std::uint32_t m = route_.empty() ? r.model : r.model < route_.size() ? route_[r.model] : std::numeric_limits<std::uint32_t>::max();
+  const std::uint32_t m = group_of(r.model);
   if (m >= groups_.size() || groups_[m].replicas.empty()) {
     metrics_.rejected(r, no_replica_, index_);
     pool_.release(id);

@@ -40,6 +40,10 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
 
   void start() {}
   void submit(RequestId id) override;
+  /// As submit(), for a request whose arrival an admission layer has already recorded.
+  void submit_admitted(RequestId id);
+  /// Replicas taking requests for `model` (a Request::model index, as mapped by map_models).
+  [[nodiscard]] std::uint32_t available_replicas(std::uint16_t model) const;
   void handle(const Event& e) override;
   void outstanding_changed(std::uint32_t replica) override;
   void levels_changed(std::uint32_t replica, SimTime now) override;
@@ -86,6 +90,7 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
     bool busy = false;
   };
   std::uint32_t pick(ModelGroup& g);
+  [[nodiscard]] std::uint32_t group_of(std::uint16_t model) const;  // Request::model -> groups_ index
   void bucket_insert(ModelGroup& g, std::uint32_t replica, std::uint32_t count);
   void bucket_remove(ModelGroup& g, std::uint32_t replica, std::uint32_t count);
   void fix_bucket_min(ModelGroup& g);

@@ -16,19 +16,7 @@ using scenario::MapReader;
 using scenario::Node;
 using scenario::Range;
 
-namespace {
-
-constexpr double kDay = 86400.0;
-constexpr double kMaxUsers = 1e11;
-
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
-}
-
-}  // namespace
-
+// A point in time: a date (in the scenario's zone unless it names one) or a duration from the start.
 std::optional<double> read_when(const Node& n, const units::DateTime& start) {
   if (!n.defined() || n.is_null()) return std::nullopt;
   if (!n.is_scalar()) {
@@ -46,6 +34,15 @@ std::optional<double> read_when(const Node& n, const units::DateTime& start) {
 }
 
 namespace {
+
+constexpr double kDay = 86400.0;
+constexpr double kMaxUsers = 1e11;
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
 
 double when_key(MapReader& r, std::string_view key, Help help, const units::DateTime& start, bool required) {
   const Node n = r.child(key, help, required, "date or duration");

@@ -103,8 +103,8 @@ struct TrafficSpec {
   int groups_per_halving = 8;           ///< intensity groups per halving of the tail mass
 };
 
-/// A point in time: a date (in `start`'s zone unless the text names one) or a duration from the
-/// start, as seconds from the start; nullopt (with a problem recorded when malformed) otherwise.
+/// A point in time: a date (in `start`'s zone unless it names one) or a duration from the
+/// start, as seconds from the start; nullopt (with a located problem) when it is neither.
 std::optional<double> read_when(const scenario::Node& n, const units::DateTime& start);
 
 /// Reads the `traffic:` section. Dates are read in `start`'s time zone and turned into

@@ -1,0 +1,101 @@
+#pragma once
+// A cluster's admission layer: per model, a queue per tier in front of the replicas. A request
+// is dispatched to the cluster while the model's requests in the cluster stay below
+// max_outstanding_per_replica x its available replicas; the rest wait here, and the priority
+// mode (strict, or weighted shares) decides which tier goes next when a request finishes.
+//
+// It also predicts a new request's time to first token, the way Mooncake's early rejection
+// does: the requests that would go before it, over the rate at which slots free up (moving
+// averages of service time and of time from dispatch to first token), plus the network.
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "models/request.h"
+#include "models/serving/serving_spec.h"
+#include "sim/engine/ring_buffer.h"
+#include "sim/engine/time.h"
+#include "sim/stats/histogram.h"
+#include "sim/stats/time_weighted.h"
+
+namespace capsim::serving {
+
+/// What the admission queue dispatches to (a cluster; an exponential server bank in tests).
+class ServingBackend {
+ public:
+  virtual ~ServingBackend() = default;
+  /// Request `id` is admitted now; the backend serves it (or rejects it) and the owner of the
+  /// queue reports its end with AdmissionQueue::done().
+  virtual void dispatch(RequestId id) = 0;
+  /// Replicas of `model` (a Request::model index) taking requests now.
+  [[nodiscard]] virtual std::uint32_t replicas_available(std::uint16_t model) const = 0;
+};
+
+/// Request::flags bits set by the serving layer.
+inline constexpr std::uint16_t kFlagDispatched = 0x8000;  ///< handed to a cluster by an admission queue
+inline constexpr std::uint16_t kFlagDegraded = 0x4000;    ///< served by a fallback model
+
+/// Why a cluster would not take a request now.
+enum class Verdict : std::uint8_t { kOk, kQueueFull, kOverSlo, kDown };
+
+class AdmissionQueue {
+ public:
+  /// `tiers` by Request::tier, `models` the number of Request::model values.
+  AdmissionQueue(const ServingSpec& spec, std::size_t models, RequestPool& pool, ServingBackend& backend,
+                 double network_s);
+
+  /// Whether a request of `tier` for `model` would be taken now (kOverSlo: predicted TTFT over
+  /// the tier's SLO; only tiers with early_reject refuse for it).
+  [[nodiscard]] Verdict check(std::uint16_t tier, std::uint16_t model) const;
+  /// Predicted time to first token of a request of `tier` for `model` arriving now, network included.
+  [[nodiscard]] double predicted_ttft_s(std::uint16_t tier, std::uint16_t model) const;
+  /// Takes request `id` (already checked): dispatches it at once or queues it.
+  void enqueue(RequestId id, SimTime now);
+  /// A dispatched request ended (completed, or rejected by the backend): frees its slot.
+  void done(RequestId id, SimTime now, bool completed);
+
+  /// Requests of `model` dispatched and not yet done, and waiting here.
+  [[nodiscard]] std::uint64_t in_flight(std::uint16_t model) const { return models_[model].in_flight; }
+  [[nodiscard]] std::uint64_t queued(std::uint16_t model) const { return models_[model].queued; }
+  [[nodiscard]] std::uint64_t queued_total() const { return queued_total_; }
+  /// Requests dispatched and not done, plus those waiting, over every model.
+  [[nodiscard]] std::uint64_t in_system() const;
+  /// Time-weighted depth of the queue (all models and tiers) and the wait before dispatch.
+  [[nodiscard]] TimeWeighted& depth() { return depth_; }
+  [[nodiscard]] const TimeWeighted& depth() const { return depth_; }
+  [[nodiscard]] const LogHistogram& wait() const { return wait_; }
+  void reset_stats(SimTime now);
+  /// Also keeps `total` (shared by several queues) up to date with this queue's depth.
+  void set_total_depth(TimeWeighted* total) { total_depth_ = total; }
+
+ private:
+  struct ModelState {
+    std::vector<RingBuffer<RequestId>> queues;  // by tier
+    std::vector<double> credit;                 // weighted mode: smooth weighted round robin
+    std::uint64_t in_flight = 0;
+    std::uint64_t queued = 0;
+    double service_s = 0;  // moving averages over completed requests
+    double first_token_s = 0;
+  };
+  [[nodiscard]] std::uint64_t capacity(std::uint16_t model) const;
+  [[nodiscard]] double ahead(const ModelState& s, std::uint16_t tier) const;
+  [[nodiscard]] std::size_t next_tier(ModelState& s) const;
+  void drain(std::uint16_t model, SimTime now);
+  void send(RequestId id, SimTime now);
+  void change_depth(SimTime now, double delta);
+
+  const ServingSpec& spec_;
+  RequestPool& pool_;
+  ServingBackend& backend_;
+  double network_s_;
+  std::vector<ModelState> models_;
+  std::vector<std::size_t> by_priority_;  // tiers, highest priority first
+  std::vector<SimTime> dispatched_at_;    // by RequestId
+  std::uint64_t queued_total_ = 0;
+  bool draining_ = false;
+  TimeWeighted depth_;
+  TimeWeighted* total_depth_ = nullptr;
+  LogHistogram wait_;
+};
+
+}  // namespace capsim::serving
