@@ -2,20 +2,25 @@
 // saturated throughput, Poisson arrivals with token lengths drawn from the Azure LLM inference
 // trace (2023, conversation) or, without it, lognormal fits of it. Prints simulated requests
 // per wall second, engine events per request and peak memory for two run lengths (memory must
-// not grow with the number of requests).
+// not grow with the number of requests). With `faults`, GPUs also fail at random (time to
+// failure exponential with a mean of 2 hours per GPU, 10 minutes of repair, 5 minutes of
+// warm-up, requests on a failed replica re-queued): the common path
+// must keep its speed.
 //
-//   build/bench/bench_inference [requests (default 4M)]
+//   build/bench/bench_inference [requests (default 4M)] [faults]
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <fstream>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "models/faults/fault_injector.h"
 #include "models/inference/cluster.h"
 #include "sim/random/distribution.h"
 
@@ -143,15 +148,35 @@ long peak_rss_kb() {
   return u.ru_maxrss;
 }
 
-void run(const InferenceSpec& inf, const Lengths& l, double rate, std::uint64_t requests) {
+faults::FaultSpec random_gpu_failures() {
+  faults::FaultSpec f;
+  faults::FailureProcess p;
+  p.name = "gpu";
+  p.mean_up_s = 2 * 3600.0;
+  p.repair = Distribution::constant(600);
+  f.failures.push_back(p);
+  f.on_failure = faults::OnFailure::kRequeue;
+  f.warmup = SimTime::minutes(5);
+  return f;
+}
+
+void run(const InferenceSpec& inf, const Lengths& l, double rate, std::uint64_t requests, bool with_faults) {
   Engine engine;
   RequestPool pool;
   std::vector<std::string> names;
   for (const auto& m : inf.models) names.push_back(m.name);
   ServiceMetrics metrics({}, {}, names, {"bench"});
   const RandomStreams streams(1, 0);
-  Cluster cluster(cluster_spec(inf, 125), inf, 0, engine, pool, metrics, streams);
+  std::deque<Cluster> clusters;
+  Cluster& cluster = clusters.emplace_back(cluster_spec(inf, 125), inf, 0, engine, pool, metrics, streams);
   Source src(engine, pool, cluster, l, rate, requests, inf.model_index("llama-3-8b"));
+  std::optional<faults::FaultInjector> injector;
+  if (with_faults) {
+    // Failures are drawn up to the horizon: a little past the last arrival.
+    engine.set_horizon(SimTime::seconds(static_cast<double>(requests) / rate * 1.1 + 60));
+    injector.emplace(random_gpu_failures(), engine, clusters, metrics, nullptr, streams);
+    injector->start();
+  }
   src.start();
   const auto t0 = std::chrono::steady_clock::now();
   const double cpu0 = cpu_seconds();
@@ -172,12 +197,21 @@ void run(const InferenceSpec& inf, const Lengths& l, double rate, std::uint64_t 
       metrics.latency(ServiceMetrics::kTtft).quantile(0.5), metrics.latency(ServiceMetrics::kTtft).quantile(0.99),
       metrics.latency(ServiceMetrics::kTpot).quantile(0.5) * 1e3, c["batch_size_mean"].get<double>(),
       c["kv_occupancy_mean"].get<double>() * 100, c["gpu_busy_share"].get<double>() * 100);
+  if (injector) {
+    Json f;
+    injector->write_report(f);
+    const auto& fc = f["faults"]["clusters"]["bench"];
+    std::printf("          faults: %llu replica failures, %llu requests re-queued, availability %.2f%%\n",
+                static_cast<unsigned long long>(fc["replica_failures"].get<std::uint64_t>()),
+                static_cast<unsigned long long>(fc["requests_lost"].get<std::uint64_t>()), fc["availability"].get<double>() * 100);
+  }
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::uint64_t requests = argc > 1 ? std::stoull(argv[1]) : 4'000'000;
+  const bool with_faults = argc > 2 && std::string(argv[2]) == "faults";
   InferenceSpec inf;
   inf.gpus = builtin_gpus();
   inf.models = builtin_models();
@@ -194,7 +228,7 @@ int main(int argc, char** argv) {
   const double rate = 0.8 * 1000 * mu;
   std::printf("saturated throughput of one replica: %.2f requests/s; offered load 80%% of 1,000 replicas: %.0f requests/s\n",
               mu, rate);
-  run(inf, l, rate, requests / 4);
-  run(inf, l, rate, requests);
+  run(inf, l, rate, requests / 4, with_faults);
+  run(inf, l, rate, requests, with_faults);
   return 0;
 }

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "models/economics/economics_spec.h"
+#include "models/faults/client_spec.h"
+#include "models/faults/fault_spec.h"
 #include "models/inference/inference_spec.h"
 #include "models/pool/pool_spec.h"
 #include "models/serving/serving_spec.h"
@@ -23,12 +25,12 @@ struct Scenario {
   std::optional<TrafficSpec> traffic;  ///< users, tiers and classes, or a trace (instead of `arrivals:`)
   std::optional<PoolSpec> pool;  ///< a plain service pool serves the requests, or
   inference::InferenceSpec inference;  ///< GPU clusters do (`clusters:`), with the catalogs
-  /// For each traffic model (TrafficSpec::models), the clusters that serve it.
-  std::vector<std::vector<int>> clusters_serving;
   /// Prices, power, ownership and capacity over time of the clusters, revenue of the tiers.
   std::optional<economics::EconomicsSpec> economics;
   /// Routing, admission and user rules in front of the clusters (`serving:`; defaults without it).
   std::optional<serving::ServingSpec> serving;
+  std::optional<faults::FaultSpec> faults;    ///< failures, incidents, crashes (`faults:`)
+  std::optional<faults::ClientSpec> clients;  ///< timeouts, retries, users who give up (`clients:`)
 };
 
 /// Loads and validates a scenario file with --set overrides; throws scenario::ScenarioError

@@ -6,6 +6,8 @@
 
 #include "models/economics/capacity.h"
 #include "models/economics/cost_meter.h"
+#include "models/faults/client_layer.h"
+#include "models/faults/fault_injector.h"
 #include "models/inference/cluster.h"
 #include "models/pool/pool_model.h"
 #include "models/service_metrics.h"
@@ -94,6 +96,8 @@ struct World {
   std::deque<inference::Cluster> clusters;  // stable addresses
   std::optional<serving::GlobalRouter> router;
   std::optional<serving::SloTracker> slo;
+  std::optional<faults::ClientLayer> clients;
+  std::optional<faults::FaultInjector> faults;
   std::optional<TrafficSource> traffic;
   std::optional<economics::CostMeter> cost_meter;
   std::deque<economics::ClusterCapacity> capacities;
@@ -130,13 +134,26 @@ struct World {
     router.emplace(sv, names_of(ts.tiers), engine, requests, *metrics, clusters, streams);
     slo.emplace(sv, std::array{names_of(ts.tiers), names_of(ts.classes), sv.models, names_of(inf.clusters)}, *metrics);
     metrics->add_observer(&*slo);
-    traffic.emplace(ts, s.run.start, engine, streams, requests, *router);
+    RequestSink* entry = &*router;
+    if (s.clients) {
+      clients.emplace(*s.clients, engine, requests, *router, *metrics, streams);
+      clients->set_busy_gpu_seconds([this] {
+        double busy = 0;
+        for (const auto& c : clusters) busy += c.busy_gpu_seconds(engine.now());
+        return busy;
+      });
+      entry = &*clients;
+    }
+    if (s.faults) faults.emplace(*s.faults, engine, clusters, *metrics, clients ? &*clients : nullptr, streams);
+    traffic.emplace(ts, s.run.start, engine, streams, requests, *entry);
     router->set_population(*traffic);
     for (auto& cl : clusters) cl.set_block_table(&traffic->block_table());
     parts.push_back(part_of(*metrics));
     for (auto& cl : clusters) parts.push_back(part_of(cl));
     parts.push_back(part_of(*router));
     parts.push_back(part_of(*slo));
+    if (clients) parts.push_back(part_of(*clients));
+    if (faults) parts.push_back(part_of(*faults));
     if (s.economics) build_economics(s, streams);
     summary.emplace(engine, requests, clusters);
   }

@@ -44,6 +44,7 @@ Cluster::Cluster(const ClusterSpec& spec, const InferenceSpec& inf, std::uint16_
   }
   levels_.resize(replicas_.size());
   available_.assign(replicas_.size(), 1);
+  held_.assign(replicas_.size(), 0);
   outstanding_.assign(replicas_.size(), 0);
   bucket_next_.assign(replicas_.size(), kNil);
   bucket_prev_.assign(replicas_.size(), kNil);
@@ -53,9 +54,14 @@ Cluster::Cluster(const ClusterSpec& spec, const InferenceSpec& inf, std::uint16_
     g.available = static_cast<std::uint32_t>(g.replicas.size());
   }
   no_capacity_ = metrics.reason("no_capacity");
+  dead_.assign(replicas_.size(), 0);
 }
 
-void Cluster::set_available(std::uint32_t replica, bool available) {
+void Cluster::set_available(std::uint32_t replica, bool available, Hold who) {
+  const auto bit = static_cast<std::uint8_t>(who);
+  const std::uint8_t before = held_[replica];
+  held_[replica] = static_cast<std::uint8_t>(available ? before & ~bit : before | bit);
+  available = held_[replica] == 0;
   if ((available_[replica] != 0) == available) return;
   available_[replica] = available ? 1 : 0;
   ModelGroup& g = groups_[replica_group_[replica]];
@@ -109,7 +115,61 @@ void Cluster::submit_admitted(RequestId id) {
     pool_.release(id);
     return;
   }
-  replicas_[pick(groups_[m])].submit(id);
+  const std::uint32_t ri = pick(groups_[m]);
+  if (guarded_) {
+    if (dead_[ri] != 0 || outstanding_[ri] >= shed_above_) {
+      metrics_.rejected(r, dead_[ri] != 0 ? replica_failed_ : queue_full_, index_);
+      pool_.release(id);
+      return;
+    }
+    replicas_[ri].submit(id);
+    if (replicas_[ri].outstanding() > crash_above_ && overload_ != nullptr) overload_->overloaded(index_, ri);
+    return;
+  }
+  replicas_[ri].submit(id);
+}
+
+std::size_t Cluster::fail_replica(std::uint32_t replica, bool requeue, bool cold_cache, bool keep_routed) {
+  register_fault_reasons();
+  const bool was_available = available_[replica] != 0;
+  set_available(replica, false, Hold::kFault);  // out of balancing while its requests find another home
+  evicted_.clear();
+  replicas_[replica].evict_all(evicted_, cold_cache);
+  ModelGroup& g = groups_[replica_group_[replica]];
+  for (const RequestId id : evicted_) {
+    const std::uint32_t to = requeue && g.available > 0 ? pick(g) : replica;
+    if (to != replica && dead_[to] == 0) {
+      replicas_[to].submit(id);
+    } else {
+      metrics_.rejected(pool_[id], replica_failed_, index_);
+      pool_.release(id);
+    }
+  }
+  if (keep_routed && was_available) set_available(replica, true, Hold::kFault);
+  return evicted_.size();
+}
+
+void Cluster::register_fault_reasons() {
+  if (fault_reasons_) return;
+  fault_reasons_ = true;
+  replica_failed_ = metrics_.reason("replica_failed");
+  queue_full_ = metrics_.reason("queue_full");
+}
+
+void Cluster::set_dead(std::uint32_t replica, bool dead) {
+  register_fault_reasons();
+  dead_[replica] = dead ? 1 : 0;
+  if (dead) guarded_ = true;
+}
+
+void Cluster::set_overload_limits(std::optional<std::int64_t> crash_above, std::optional<std::int64_t> shed_above,
+                                  OverloadListener* listener) {
+  const auto limit = [](std::optional<std::int64_t> v) { return v ? static_cast<std::uint32_t>(*v) : 0xFFFFFFFFu; };
+  crash_above_ = limit(crash_above);
+  shed_above_ = limit(shed_above);
+  overload_ = listener;
+  register_fault_reasons();
+  if (crash_above || shed_above) guarded_ = true;
 }
 
 std::uint32_t Cluster::pick(ModelGroup& g) {

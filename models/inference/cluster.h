@@ -7,6 +7,7 @@
 // ServiceMetrics and releases each request's pool slot when done with it.
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,13 @@
 #include "sim/stats/time_weighted.h"
 
 namespace capsim::inference {
+
+/// Told when a replica passes the cluster's overload limit (a crash handler listens).
+class OverloadListener {
+ public:
+  virtual ~OverloadListener() = default;
+  virtual void overloaded(std::uint16_t cluster, std::uint32_t replica) = 0;
+};
 
 class Cluster final : public Component, public RequestSink, public ReplicaListener {
  public:
@@ -64,7 +72,10 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   /// requests and goes on serving those it has (a drain); capacity changes (procurement,
   /// autoscaling, retirement) and failures (with their own handling of in-flight requests) use
   /// it. Requests for a model with no available replica are rejected as `no_capacity`.
-  void set_available(std::uint32_t replica, bool available);
+  /// Who holds a replica out: capacity over time (procurement, autoscaling, retirement) and
+  /// faults each hold their own; a replica is available only when nobody holds it.
+  enum class Hold : std::uint8_t { kCapacity = 1, kFault = 2 };
+  void set_available(std::uint32_t replica, bool available, Hold who = Hold::kCapacity);
   [[nodiscard]] bool available(std::uint32_t replica) const { return available_[replica] != 0; }
   /// Share of the cluster's GPUs busy over the statistics window (the power model reads it).
   [[nodiscard]] double gpu_busy_share(SimTime now) const;
@@ -73,6 +84,22 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   [[nodiscard]] double busy_gpu_seconds(SimTime now) const {
     return busy_gpus_.mean(now) * (now - busy_gpus_.start()).to_seconds();
   }
+  [[nodiscard]] std::uint32_t replica_gpus(std::size_t i) const { return replica_gpus_[i]; }
+  [[nodiscard]] std::int64_t gpus_per_server() const { return spec_.gpus_per_server; }
+  [[nodiscard]] std::uint16_t index() const { return index_; }
+
+  // Failure handling (models/faults). None of it costs the request path anything when unused.
+  /// A replica fails: it leaves load balancing (unless `keep_routed`: it is dead but still
+  /// routed to until a health check ejects it, see set_dead()) and loses every request it
+  /// holds; they are re-queued on the model's other available replicas when `requeue`, and
+  /// otherwise rejected as `replica_failed`. Returns the number of requests it held.
+  std::size_t fail_replica(std::uint32_t replica, bool requeue, bool cold_cache, bool keep_routed = false);
+  /// A dead replica still in load balancing rejects what it is sent (`replica_failed`).
+  void set_dead(std::uint32_t replica, bool dead);
+  /// Overload limits on a replica's outstanding requests: past `crash_above` the listener is
+  /// told (it crashes the replica); at `shed_above` new requests are rejected (`queue_full`).
+  void set_overload_limits(std::optional<std::int64_t> crash_above, std::optional<std::int64_t> shed_above,
+                           OverloadListener* listener);
 
  private:
   // A model's replicas and its balancer state. For least_outstanding, replicas sit in buckets
@@ -105,7 +132,16 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   Rng rng_;
   std::uint16_t no_replica_;
   std::uint16_t no_capacity_ = 0;
+  std::uint16_t replica_failed_ = 0, queue_full_ = 0;
+  bool fault_reasons_ = false;
+  void register_fault_reasons();
+  bool guarded_ = false;                 // any of dead_, crash or shed limits in use
+  std::vector<std::uint8_t> dead_;       // by replica: failed but still routed to
+  std::uint32_t crash_above_ = 0xFFFFFFFFu, shed_above_ = 0xFFFFFFFFu;
+  OverloadListener* overload_ = nullptr;
+  std::vector<RequestId> evicted_;       // scratch for fail_replica()
   std::vector<std::uint8_t> available_;  // by replica: 1 while it takes requests
+  std::vector<std::uint8_t> held_;       // by replica: the Hold bits keeping it out
   std::deque<StepCostModel> costs_;  // stable addresses: replicas point at them
   std::vector<Replica> replicas_;
   std::vector<std::uint32_t> replica_gpus_;

@@ -382,6 +382,30 @@ void Replica::start_decode_stretch(SimTime now) {
   set_stretch_event(t);
 }
 
+void Replica::evict_all(std::vector<RequestId>& out, bool cold_cache) {
+  for (const Seq& s : seqs_) {
+    if (s.phase != Phase::kFree) out.push_back(s.id);
+  }
+  seqs_.clear();
+  free_.clear();
+  waiting_ = RingBuffer<std::uint32_t>();
+  preempted_ = RingBuffer<std::uint32_t>();
+  prefilling_.clear();
+  chunks_.clear();
+  finish_heap_.clear();
+  next_finish_ = kNever;
+  decoders_ = 0;
+  context_base_ = sum_q_ = static_blocks_ = iter_ = kv_used_ = 0;
+  std::fill(residue_count_.begin(), residue_count_.end(), 0);
+  admit_counter_ = 0;
+  outstanding_ = 0;
+  stretch_ = Stretch{};
+  ++generation_;  // the pending step event is now stale
+  if (cold_cache && prefix_cache_) prefix_cache_ = std::make_unique<PrefixCache>(prefix_cache_->capacity());
+  update_levels(ctx_.engine->now());
+  if (ctx_.listener != nullptr) ctx_.listener->outstanding_changed(ctx_.index);
+}
+
 void Replica::update_levels(SimTime now) {
   if (ctx_.listener != nullptr) ctx_.listener->levels_changed(ctx_.index, now);
 }

@@ -74,6 +74,10 @@ class Replica {
   [[nodiscard]] std::uint64_t prefix_hit_tokens() const { return prefix_hit_tokens_; }
   [[nodiscard]] std::uint64_t prompt_tokens() const { return prompt_tokens_; }
   void set_block_table(const std::vector<std::uint32_t>* table) { ctx_.block_table = table; }
+  /// A failure: drops every request the replica holds (waiting, preempted, running) and appends
+  /// their ids to `out` (in slot order); the caller fails or re-queues them. The
+  /// step in progress is abandoned. With `cold_cache` the prefix cache is emptied too.
+  void evict_all(std::vector<RequestId>& out, bool cold_cache);
 
  private:
   enum class Phase : std::uint8_t { kFree, kWaiting, kPrefill, kDecode };

@@ -109,6 +109,10 @@ std::optional<double> read_when(const scenario::Node& n, const units::DateTime& 
 
 /// Reads the `traffic:` section. Dates are read in `start`'s time zone and turned into
 /// seconds from `start`; relative paths resolve against `base_dir`.
+/// A point in time as seconds from the run's start: a date (in the scenario's zone unless it
+/// names one) or a duration from the start. Records a problem and returns nullopt when neither.
+std::optional<double> read_when(const scenario::Node& n, const units::DateTime& start);
+
 TrafficSpec read_traffic(const scenario::Node& node, const std::string& base_dir, const units::DateTime& start);
 
 }  // namespace capsim

@@ -168,3 +168,17 @@ TEST_CASE("unavailable replicas get no new requests; none available means no_cap
     CHECK(w.pool.in_use() == 0);
   }
 }
+
+TEST_CASE("capacity and faults hold a replica out independently") {
+  World w(Balancer::kLeastOutstanding);
+  using Hold = Cluster::Hold;
+  w.cluster->set_available(0, false, Hold::kCapacity);
+  w.cluster->set_available(0, false, Hold::kFault);
+  w.cluster->set_available(0, true, Hold::kFault);  // repaired, but not yet delivered
+  CHECK_FALSE(w.cluster->available(0));
+  w.cluster->set_available(0, true, Hold::kCapacity);
+  CHECK(w.cluster->available(0));
+  w.cluster->set_available(1, false, Hold::kFault);
+  w.cluster->set_available(1, true, Hold::kCapacity);  // a delivery does not repair it
+  CHECK_FALSE(w.cluster->available(1));
+}
