@@ -271,8 +271,9 @@ void Cluster::reset_stats() {
   running_.reset(now);
   kv_.reset(now);
   busy_gpus_.reset(now);
-  window_start_ = last_sample_ = now;
-  tokens_at_reset_ = tokens_at_sample_ = sum_output_tokens(replicas_);
+  // The sampled series run through the warm-up: only the report's window restarts.
+  window_start_ = now;
+  tokens_at_reset_ = sum_output_tokens(replicas_);
 }
 
 std::vector<std::string> Cluster::sample_columns() const {
