@@ -19,6 +19,7 @@ std::uint16_t ServiceMetrics::reason(std::string_view name) {
   }
   reasons_.emplace_back(name);
   for (auto& g : groups_) g.by_reason.resize(reasons_.size());
+  step_.by_reason.resize(reasons_.size());
   return static_cast<std::uint16_t>(reasons_.size() - 1);
 }
 
@@ -55,6 +56,9 @@ void ServiceMetrics::completed(const Request& r, SimTime now, double queue_wait_
     if (has_tpot) g.latency[kTpot].add(tpot);
     g.latency[kE2e].add(e2e);
   });
+  ++step_.completed;
+  step_.ttft.add(ttft);
+  step_.e2e.add(e2e);
   for (auto* o : observers_) o->on_completed(r, now, cluster);
 }
 
@@ -63,7 +67,31 @@ void ServiceMetrics::rejected(const Request& r, std::uint16_t reason, std::uint1
     ++g.rejected;
     ++g.by_reason[reason];
   });
+  ++step_.rejected;
+  ++step_.by_reason[reason];
   for (auto* o : observers_) o->on_rejected(r, reason, cluster);
+}
+
+std::vector<std::string> ServiceMetrics::sample_columns() {
+  sampled_reasons_ = reasons_.size();
+  std::vector<std::string> c{"completed", "rejected"};
+  for (const auto& r : reasons_) c.push_back("rejected:" + r);
+  c.emplace_back("ttft_p99");
+  c.emplace_back("e2e_p99");
+  return c;
+}
+
+void ServiceMetrics::sample(SimTime /*now*/, std::vector<double>& row) {
+  row.push_back(static_cast<double>(step_.completed));
+  row.push_back(static_cast<double>(step_.rejected));
+  // A reason registered after the header (a fault's first) counts in `rejected` only.
+  for (std::size_t i = 0; i < sampled_reasons_; ++i) row.push_back(static_cast<double>(step_.by_reason[i]));
+  row.push_back(step_.ttft.quantile(0.99));
+  row.push_back(step_.e2e.quantile(0.99));
+  step_.completed = step_.rejected = 0;
+  std::fill(step_.by_reason.begin(), step_.by_reason.end(), 0);
+  step_.ttft.reset();
+  step_.e2e.reset();
 }
 
 void ServiceMetrics::reset_stats() {

@@ -54,6 +54,11 @@ class ServiceMetrics {
   /// The name of a rejection reason index.
   [[nodiscard]] const std::string& reason_name(std::uint16_t reason) const { return reasons_[reason]; }
 
+  /// Per sample step: `completed`, `rejected` and `rejected:<reason>` (reasons registered so
+  /// far), `ttft_p99` and `e2e_p99` (seconds, of the requests completed in the step).
+  [[nodiscard]] std::vector<std::string> sample_columns();
+  void sample(SimTime now, std::vector<double>& row);
+
   /// Forgets everything recorded (end of warm-up).
   void reset_stats();
   /// requests.*, rejection_rate, rejections_by_reason.*, latency_s.*, tokens.* at the top level
@@ -78,6 +83,14 @@ class ServiceMetrics {
   void for_groups(const Request& r, std::uint16_t cluster, F&& f);
   void write_group(const Group& g, Json& out) const;
   std::vector<RequestObserver*> observers_;
+  // The sample step in progress.
+  struct Step {
+    std::uint64_t completed = 0, rejected = 0;
+    std::vector<std::uint64_t> by_reason;
+    LogHistogram ttft, e2e;
+  };
+  Step step_;
+  std::size_t sampled_reasons_ = 0;  // reason columns fixed when the columns were named
   std::vector<double> network_s_;  // by cluster
 
   std::array<std::vector<std::string>, 4> names_;  // tiers, classes, models, clusters

@@ -52,13 +52,15 @@ class ServiceSummary {
       : engine_(engine), requests_(requests), clusters_(clusters) {}
   void reset_stats() { in_flight_at_start_ = requests_.in_use(); }
   void write_report(Json& j) const {
-    double busy = 0, gpus = 0;
+    // Busy over available GPU-time: replicas not yet delivered, scaled in or down for repair
+    // are not idle capacity.
+    double busy = 0, available = 0, gpus = 0;
     for (const auto& c : clusters_) {
-      const auto n = static_cast<double>(c.gpu_count());
-      busy += c.gpu_busy_share(engine_.now()) * n;
-      gpus += n;
+      busy += c.busy_gpu_seconds(engine_.now());
+      available += c.available_gpu_seconds(engine_.now());
+      gpus += static_cast<double>(c.gpu_count());
     }
-    j["utilization"]["mean"] = gpus > 0 ? busy / gpus : 0.0;
+    j["utilization"]["mean"] = available > 0 ? busy / available : 0.0;
     j["utilization"]["gpus"] = gpus;
     const auto& r = j["requests"];
     const auto arrived = r["arrived"].get<std::uint64_t>();

@@ -12,7 +12,7 @@ if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null;
 fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-"$capsim" run scenarios/demo.yaml --set horizon=40m --set arrivals.rate=33/s --quiet --out "$out/run"
+"$capsim" run scenarios/demo.yaml --set horizon=3h --set warmup=10m --quiet --out "$out/run"
 "$capsim" sweep scenarios/analysis/pool-sizing.yaml --set horizon=20m --vary pool.servers=60..68:4 \
   --replications 2 --quiet --out "$out/sweep"
 scripts/browser_check.sh "$out/run/report.html"

@@ -45,6 +45,9 @@ Cluster::Cluster(const ClusterSpec& spec, const InferenceSpec& inf, std::uint16_
   levels_.resize(replicas_.size());
   available_.assign(replicas_.size(), 1);
   held_.assign(replicas_.size(), 0);
+  double replica_gpus = 0;
+  for (const auto g : replica_gpus_) replica_gpus += g;
+  available_gpus_.set(engine.now(), replica_gpus);
   outstanding_.assign(replicas_.size(), 0);
   bucket_next_.assign(replicas_.size(), kNil);
   bucket_prev_.assign(replicas_.size(), kNil);
@@ -64,20 +67,20 @@ void Cluster::set_available(std::uint32_t replica, bool available, Hold who) {
   available = held_[replica] == 0;
   if ((available_[replica] != 0) == available) return;
   available_[replica] = available ? 1 : 0;
+  const auto gpus = static_cast<double>(replica_gpus_[replica]);
+  available_gpus_.add(engine_.now(), available ? gpus : -gpus);
   ModelGroup& g = groups_[replica_group_[replica]];
+  // Buckets by outstanding count exist only for the least-outstanding balancer.
+  const bool buckets = spec_.balancer == Balancer::kLeastOutstanding;
   if (available) {
     ++g.available;
+    if (buckets) bucket_insert(g, replica, outstanding_[replica]);
   } else {
     --g.available;
-  }
-  // Only least-outstanding keeps its buckets current (outstanding_changed): with another
-  // balancer a replica's count may have moved since it was bucketed.
-  if (spec_.balancer != Balancer::kLeastOutstanding) return;
-  if (available) {
-    bucket_insert(g, replica, outstanding_[replica]);
-  } else {
-    bucket_remove(g, replica, outstanding_[replica]);
-    fix_bucket_min(g);
+    if (buckets) {
+      bucket_remove(g, replica, outstanding_[replica]);
+      fix_bucket_min(g);
+    }
   }
 }
 
@@ -277,8 +280,10 @@ void Cluster::reset_stats() {
   running_.reset(now);
   kv_.reset(now);
   busy_gpus_.reset(now);
-  window_start_ = last_sample_ = now;
-  tokens_at_reset_ = tokens_at_sample_ = sum_output_tokens(replicas_);
+  available_gpus_.reset(now);
+  // The sampled series run through the warm-up: only the report's window restarts.
+  window_start_ = now;
+  tokens_at_reset_ = sum_output_tokens(replicas_);
 }
 
 std::vector<std::string> Cluster::sample_columns() const {

@@ -84,6 +84,10 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   [[nodiscard]] double busy_gpu_seconds(SimTime now) const {
     return busy_gpus_.mean(now) * (now - busy_gpus_.start()).to_seconds();
   }
+  /// GPU-seconds of replicas in load balancing (provisioned and up) since the window began.
+  [[nodiscard]] double available_gpu_seconds(SimTime now) const {
+    return available_gpus_.mean(now) * (now - available_gpus_.start()).to_seconds();
+  }
   [[nodiscard]] std::uint32_t replica_gpus(std::size_t i) const { return replica_gpus_[i]; }
   [[nodiscard]] std::int64_t gpus_per_server() const { return spec_.gpus_per_server; }
   [[nodiscard]] std::uint16_t index() const { return index_; }
@@ -153,7 +157,7 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   std::vector<Levels> levels_;
   std::int64_t total_gpus_ = 0;
   double total_blocks_ = 0;
-  TimeWeighted running_, kv_, busy_gpus_;
+  TimeWeighted running_, kv_, busy_gpus_, available_gpus_;
   std::uint64_t tokens_at_reset_ = 0, tokens_at_sample_ = 0;
   SimTime window_start_, last_sample_;
 };

@@ -86,8 +86,9 @@ class BasicEngine {
   void set_horizon(SimTime h) { horizon_ = h; }
   [[nodiscard]] SimTime horizon() const { return horizon_; }
 
-  /// At `t`, before any other event at that time, each warm-up listener is called once
-  /// (components reset their statistics there).
+  /// At `t`, after every event at that time (so that a sample taken at the warm-up instant
+  /// still covers its whole step), each warm-up listener is called once (components reset
+  /// their statistics there).
   void set_warmup(SimTime t, std::function<void()> listener) {
     warmup_ = t;
     warmup_listeners_.push_back(std::move(listener));
@@ -97,12 +98,12 @@ class BasicEngine {
 
   /// Runs events in order until the queue is empty, the horizon is passed or stop() is called.
   void run() {
-    bool warmed = warmup_listeners_.empty() || warmup_ <= now_;
+    bool warmed = warmup_listeners_.empty() || warmup_ < now_;
     if (warmed && !warmup_listeners_.empty()) fire_warmup();
     while (!queue_.empty() && !stopped_) {
       const Event e = queue_.top();
       if (e.time > horizon_) break;
-      if (!warmed && e.time >= warmup_) {
+      if (!warmed && e.time > warmup_) {
         now_ = warmup_;
         fire_warmup();
         warmed = true;

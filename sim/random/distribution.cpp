@@ -251,9 +251,9 @@ std::vector<dist::AliasTable::Column> dist::AliasTable::columns(const std::vecto
   return cols;
 }
 
-dist::AliasTable::AliasTable(const std::vector<double>& weights) {
-  if (weights.empty()) invalid("weights must not be empty");
-  if (weights.size() > std::numeric_limits<std::uint32_t>::max()) invalid("too many weights");
+namespace {
+// Checked weights scaled to sum to 1 (throws std::invalid_argument on bad weights).
+std::vector<double> normalised(const std::vector<double>& weights) {
   double total = 0;
   for (const double w : weights) {
     require_finite(w, "every weight");
@@ -263,7 +263,14 @@ dist::AliasTable::AliasTable(const std::vector<double>& weights) {
   if (!(total > 0) || !std::isfinite(total)) invalid("weights must have a positive, finite sum");
   std::vector<double> p(weights.size());
   for (std::size_t i = 0; i < p.size(); ++i) p[i] = weights[i] / total;
-  columns_ = columns(p);
+  return p;
+}
+}  // namespace
+
+dist::AliasTable::AliasTable(const std::vector<double>& weights) {
+  if (weights.empty()) invalid("weights must not be empty");
+  if (weights.size() > std::numeric_limits<std::uint32_t>::max()) invalid("too many weights");
+  columns_ = columns(normalised(weights));
 }
 
 Distribution Distribution::empirical(std::vector<double> values, std::vector<double> weights) {
@@ -273,22 +280,11 @@ Distribution Distribution::empirical(std::vector<double> values, std::vector<dou
   if (weights.size() != values.size()) {
     invalid(fmt::format("weights has {} entries but values has {}", weights.size(), values.size()));
   }
-  double total = 0;
-  for (const double w : weights) {
-    require_finite(w, "every weight");
-    if (w < 0) invalid(fmt::format("weights must not be negative (got {:g})", w));
-    total += w;
-  }
-  if (!(total > 0) || !std::isfinite(total)) invalid("weights must have a positive, finite sum");
-
   auto table = std::make_shared<dist::EmpiricalTable>();
   const std::size_t n = values.size();
-  table->probabilities.resize(n);
+  table->probabilities = normalised(weights);
   double mean = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    table->probabilities[i] = weights[i] / total;
-    mean += table->probabilities[i] * values[i];
-  }
+  for (std::size_t i = 0; i < n; ++i) mean += table->probabilities[i] * values[i];
   double var = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const double d = values[i] - mean;

@@ -1,5 +1,7 @@
 #include "sim/report/html_report.h"
 
+#include <algorithm>
+
 #include <cmath>
 #include <fmt/format.h>
 
@@ -58,7 +60,7 @@ std::string summary(const Json& r) {
   row("rejection rate", fmt_opt(rate, 100, " %"), held ? "pass" : "fail");
   if (r.contains("rejections_by_reason") && r["rejections_by_reason"].is_object()) {
     for (const auto& [reason, n] : r["rejections_by_reason"].items()) {
-      if (n.is_number()) row("  rejected: " + reason, human_number(n.get<double>()));
+      if (n.is_number() && n.get<double>() != 0) row("  rejected: " + reason, human_number(n.get<double>()));
     }
   }
   for (const char* m : {"queue_wait", "ttft", "tpot", "e2e"}) {
@@ -123,6 +125,17 @@ std::string timeseries_charts(const TimeSeries& ts, const std::vector<svg::Band>
         }
       }
       c.series.push_back(std::move(s));
+    }
+    // A family of lines (rejections by reason, say) shows only the members that ever moved.
+    if (c.series.size() > 1) {
+      std::vector<svg::Series> moving;
+      for (auto& s : c.series) {
+        if (std::any_of(s.y.begin(), s.y.end(), [](double v) { return std::isfinite(v) && v != 0; })) {
+          moving.push_back(std::move(s));
+        }
+      }
+      if (moving.empty()) moving.push_back(std::move(c.series.front()));
+      c.series = std::move(moving);
     }
     o += svg::render_line_chart(c);
   }

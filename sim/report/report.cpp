@@ -110,7 +110,9 @@ std::string console_summary(const Json& r) {
   row("requests rejected", num_at(r, {"requests", "rejected"}));
   row("rejection rate", num_at(r, {"rejection_rate"}, 100.0, " %"));
   if (const Json* by = find(r, {"rejections_by_reason"}); by && by->is_object()) {
-    for (const auto& [reason, n] : by->items()) row("  rejected: " + reason, human_number(n.get<double>()));
+    for (const auto& [reason, n] : by->items()) {
+      if (n.get<double>() != 0) row("  rejected: " + reason, human_number(n.get<double>()));
+    }
   }
   for (const char* m : {"queue_wait", "ttft", "e2e"}) {
     if (find(r, {"latency_s", m}) == nullptr) continue;

@@ -610,11 +610,16 @@ Document Document::load(const std::string& path, const std::vector<std::string>&
   auto ctx = std::make_shared<Context>();
   ctx->file = path;
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
+  const auto st = std::filesystem::status(path, ec);
+  if (st.type() == std::filesystem::file_type::not_found) {
     ctx->add(Location{path, 0, 0}, "", "no such file");
     return make(ctx, "", {});
   }
-  if (std::filesystem::is_directory(path, ec)) {
+  if (ec) {
+    ctx->add(Location{path, 0, 0}, "", fmt::format("cannot be read: {}", ec.message()));
+    return make(ctx, "", {});
+  }
+  if (st.type() == std::filesystem::file_type::directory) {
     ctx->add(Location{path, 0, 0}, "", "is a directory, not a scenario file");
     return make(ctx, "", {});
   }

@@ -89,7 +89,7 @@ TEMPLATE_TEST_CASE("events after the horizon do not run and the clock stops at t
   CHECK(eng.pending() == 1);
 }
 
-TEMPLATE_TEST_CASE("warm-up listeners run once, at the warm-up time, before that time's events", "[engine]",
+TEMPLATE_TEST_CASE("warm-up listeners run once, at the warm-up time, after that time's events", "[engine]",
                    QuaternaryHeap, BinaryHeap) {
   BasicEngine<TestType> eng;
   Recorder<TestType> r(eng);
@@ -99,7 +99,7 @@ TEMPLATE_TEST_CASE("warm-up listeners run once, at the warm-up time, before that
   eng.run();
   REQUIRE(fired.size() == 1);
   CHECK(fired[0].first == SimTime::sec(4));
-  CHECK(fired[0].second == 2);
+  CHECK(fired[0].second == 3);
 }
 
 TEMPLATE_TEST_CASE("warm-up fires even when no event falls after it", "[engine]", QuaternaryHeap, BinaryHeap) {
