@@ -52,7 +52,9 @@ Scenario read(const scenario::Document& doc, scenario::DocSink* docs) {
   if (pool.defined()) s.pool = read_pool(pool, s.base_dir);
   s.inference = inference::read_inference(top, s.base_dir);
   if (has_clusters && doc.ok()) {
-    if (!s.traffic) {
+    if (s.inference.clusters.empty()) {
+      top.child("clusters", {}, false, "list").error("expected a list of at least one cluster");
+    } else if (!s.traffic) {
       top.child("clusters", {}, false, "list")
           .error("GPU clusters need `traffic:` (request classes with token lengths and a model), not `arrivals:`");
     } else {

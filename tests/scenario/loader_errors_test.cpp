@@ -95,6 +95,19 @@ TEST_CASE("bad scenarios are reported with file, line, key and what is allowed",
   }
 }
 
+TEST_CASE("an empty list of clusters is an error, not a service that serves nothing", "[scenario]") {
+  const std::string yaml = "name: t\nhorizon: 10s\ntraffic:\n  classes: [{name: c, model: llama-3-8b, input_tokens: 10, "
+                           "output_tokens: 10}]\n  tiers: [{name: a, rate: 1/s, mix: {c: 1}}]\nclusters: []\n";
+  try {
+    (void)parse_scenario(yaml, "bad.yaml");
+    FAIL("expected an error");
+  } catch (const ScenarioError& e) {
+    CHECK(e.problems().front().path == "clusters");
+    CHECK(e.problems().front().message == "expected a list of at least one cluster");
+    CHECK(e.problems().front().where.line == 6);
+  }
+}
+
 TEST_CASE("every problem in a file is reported, not just the first", "[scenario]") {
   const std::string yaml = "name: t\nhorizon: 10\narrivals: {rate: -1/s}\npool: {servers: 0, service_time: 1s}\n";
   try {
