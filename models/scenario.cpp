@@ -89,7 +89,7 @@ Scenario read(const scenario::Document& doc, scenario::DocSink* docs) {
     if (!has_clusters || !s.traffic) {
       econ.error("economics needs GPU `clusters:` fed by `traffic:`");
     } else if (doc.ok()) {
-      s.economics = economics::read_economics(econ, s.inference, *s.traffic, s.run.start);
+      s.economics = economics::read_economics(econ, s.inference, *s.traffic, *s.serving, s.run.start);
     }
   }
   read_fault_sections(top, has_clusters, s);

@@ -176,6 +176,7 @@ struct World {
     for (const auto& terms : s.economics->clusters) {
       const auto c = static_cast<std::size_t>(terms.cluster);
       auto& cap = capacities.emplace_back(terms, inf.clusters[c], clusters[c], engine, streams, meter);
+      cap.set_admission_queue(&router->queue(c));
       meter.set_capacity(c, &cap);
       parts.push_back(part_of(cap));
     }

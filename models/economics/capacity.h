@@ -3,7 +3,8 @@
 // (each delivery `lead_time` after the order, then `every` apart) and leave by retirement,
 // the oldest first; rented servers are there from the start or follow an autoscaling policy
 // (requests served `provisioning_delay` later, within min/max and the provider's quota; releases
-// at once), and spot servers are preempted at random. The cluster is built with its maximum
+// at once) on GPU utilisation, batch occupancy, queue depth or the admission queue's predicted
+// TTFT, and spot servers are preempted at random. The cluster is built with its maximum
 // servers; a replica takes requests only while every server it spans is present, and a replica
 // whose server leaves drains (Cluster::set_available). All of this is low-frequency events.
 #include <cstdint>
@@ -11,6 +12,7 @@
 
 #include "models/economics/economics_spec.h"
 #include "models/inference/cluster.h"
+#include "models/serving/admission_queue.h"
 #include "sim/engine/engine.h"
 #include "sim/random/rng.h"
 
@@ -30,6 +32,7 @@ struct CapacityChange {
   Kind kind = Kind::kDelivered;
   std::int64_t servers = 0;  ///< servers delivered, requested, released...
   std::int64_t present = 0;  ///< servers present after the change
+  double metric = 0;         ///< requested, released: the policy's metric at the decision
 };
 
 class ClusterCapacity final : public Component {
@@ -39,6 +42,8 @@ class ClusterCapacity final : public Component {
   ClusterCapacity(const ClusterCapacity&) = delete;
   ClusterCapacity& operator=(const ClusterCapacity&) = delete;
 
+  /// The cluster's admission queue, which autoscaling on predicted TTFT asks (set before start()).
+  void set_admission_queue(const serving::AdmissionQueue* queue);
   /// Applies the servers present at the start and schedules orders, retirements and the policy.
   void start();
   void handle(const Event& e) override;
@@ -53,11 +58,16 @@ class ClusterCapacity final : public Component {
  private:
   enum Kind : std::uint32_t { kDeliver, kRetire, kProvisioned, kPolicy, kPreempt };
   void add_servers(std::int64_t n, CapacityChange::Kind why);
-  void remove_servers(std::int64_t n, bool oldest, CapacityChange::Kind why);
+  void remove_servers(std::int64_t n, bool oldest, CapacityChange::Kind why, double metric = 0);
   void apply();
   void decide();
+  [[nodiscard]] std::int64_t servers_for_ttft(double& worst_now) const;
+  [[nodiscard]] bool ttft_within(std::int64_t servers, const std::vector<double>& goal,
+                                 const std::vector<double>& busy_slots) const;
+  [[nodiscard]] std::uint32_t replicas_with(std::size_t model, std::int64_t servers) const;
+  [[nodiscard]] std::size_t replicas_present() const;
   void schedule_preemption();
-  void log(CapacityChange::Kind why, std::int64_t n);
+  void log(CapacityChange::Kind why, std::int64_t n, double metric = 0);
 
   ClusterTerms terms_;
   inference::Cluster& cluster_;
@@ -68,6 +78,10 @@ class ClusterCapacity final : public Component {
   int gpus_per_server_;
   std::int64_t max_servers_;
   std::vector<std::int64_t> first_server_, last_server_;  // by replica: the servers it spans
+  const serving::AdmissionQueue* queue_ = nullptr;
+  std::vector<std::vector<std::uint32_t>> model_replicas_;  // by Request::model: its replicas here
+  std::vector<std::uint64_t> arrived_at_tick_;               // by Request::model: queue arrivals at the last look
+  std::vector<double> arrival_rate_;                         // by Request::model: over the last interval
   std::int64_t lo_ = 0, hi_ = 0;  // servers [lo, hi) are present
   std::int64_t pending_ = 0;      // requested, not yet provisioned
   SimTime last_change_ = SimTime::min();

@@ -55,7 +55,12 @@ CostMeter::CostMeter(const EconomicsSpec& spec, const TrafficSpec& traffic, cons
       start_(start),
       engine_(engine),
       id_(engine.add_component(this)),
-      clusters_(std::move(clusters)) {
+      clusters_(std::move(clusters)),
+      refused_([&] {
+        std::vector<bool> with_users;
+        for (const auto& t : traffic.tiers) with_users.push_back(!t.by_rate);
+        return with_users;
+      }()) {
   terms_.assign(clusters_.size(), nullptr);
   for (const auto& t : spec_.clusters) terms_[static_cast<std::size_t>(t.cluster)] = &t;
   const auto& tf = spec_.power.tariff;
@@ -161,6 +166,7 @@ void CostMeter::on_completed(const Request& r, SimTime /*now*/, std::uint16_t cl
 void CostMeter::on_rejected(const Request& r, std::uint16_t /*reason*/, std::uint16_t /*cluster*/) {
   rejected_in_[r.tier] += r.input_tokens;
   rejected_out_[r.tier] += r.output_tokens;
+  refused_.add(r.tier, r.user);
 }
 
 void CostMeter::reset_stats() {
@@ -176,12 +182,16 @@ void CostMeter::reset_stats() {
   for (std::size_t t = 0; t < users_at_start_.size(); ++t) {
     users_at_start_[t] = traffic_.tiers[t].by_rate ? 0.0 : rates_.users(t, now.to_seconds());
   }
+  refused_.reset();
 }
 
 std::vector<std::string> CostMeter::sample_columns() const {
   std::vector<std::string> cols;
   for (const auto& m : clusters_) cols.push_back("capacity_gpus:" + m.name);
   for (const char* k : {"amortisation", "maintenance", "rent", "power"}) cols.push_back(std::string("cost:") + k);
+  for (std::size_t t = 0; t < traffic_.tiers.size(); ++t) {
+    if (refused_.with_users(t)) cols.push_back("users_refused:" + traffic_.tiers[t].name);
+  }
   return cols;
 }
 
@@ -202,6 +212,7 @@ void CostMeter::sample(SimTime now, std::vector<double>& row) {
   row.push_back(d.maintenance);
   row.push_back(d.rent);
   row.push_back(d.power);
+  refused_.take_new_users(row);
   last_sample_ = now;
 }
 
@@ -237,7 +248,11 @@ void CostMeter::write_report(Json& j) const {
     if (clusters_[c].capacity != nullptr) {
       Json changes = Json::array();
       for (const auto& ch : clusters_[c].capacity->changes()) {
-        changes.push_back(Json{{"t_s", ch.t_s}, {"kind", change_name(ch.kind)}, {"servers", ch.servers}, {"present", ch.present}});
+        Json entry{{"t_s", ch.t_s}, {"kind", change_name(ch.kind)}, {"servers", ch.servers}, {"present", ch.present}};
+        if (ch.kind == CapacityChange::Kind::kRequested || ch.kind == CapacityChange::Kind::kReleased) {
+          entry["metric"] = ch.metric;
+        }
+        changes.push_back(std::move(entry));
       }
       k["capacity_changes"] = std::move(changes);
     }
@@ -349,6 +364,35 @@ void CostMeter::write_tiers(Json& j, const std::vector<double>& cluster_cost, do
   j["checks"]["cost_attribution"] =
       Json{{"serving", serving}, {"attributed", attributed}, {"unattributed", unattributed},
            {"pass", std::abs(attributed + unattributed - serving) <= 1e-9 * std::max(1.0, serving)}};
+  write_refusals(j);
+}
+
+// Refused requests and users by tier and in total; users only for tiers with users.
+void CostMeter::write_refusals(Json& j) const {
+  std::uint64_t requests = 0, users = 0;
+  RefusalCost all;
+  for (std::size_t t = 0; t < traffic_.tiers.size(); ++t) {
+    Json& r = j["tiers"][traffic_.tiers[t].name]["refusals"];
+    r["requests"] = refused_.requests(t);
+    requests += refused_.requests(t);
+    if (!refused_.with_users(t)) continue;
+    const RefusalCost c = refusal_cost(static_cast<double>(refused_.users(t)), spec_.tiers[t]);
+    r["users"] = refused_.users(t);
+    r["leave_probability"] = spec_.tiers[t].leave_probability;
+    r["users_lost"] = c.users_lost;
+    r["lost_subscription_per_month"] = c.lost_subscription_per_month;
+    r["reacquisition_cost"] = c.reacquisition_cost;
+    users += refused_.users(t);
+    all.users_lost += c.users_lost;
+    all.lost_subscription_per_month += c.lost_subscription_per_month;
+    all.reacquisition_cost += c.reacquisition_cost;
+  }
+  j["refusals"] = Json{{"requests", requests},
+                       {"users", users},
+                       {"users_lost", all.users_lost},
+                       {"lost_subscription_per_month", all.lost_subscription_per_month},
+                       {"reacquisition_cost", all.reacquisition_cost},
+                       {"currency", spec_.currency}};
 }
 
 }  // namespace capsim::economics

@@ -12,6 +12,7 @@
 
 #include "models/economics/capacity.h"
 #include "models/economics/economics_spec.h"
+#include "models/economics/refused_users.h"
 #include "models/service_metrics.h"
 #include "models/traffic/rate_model.h"
 #include "models/traffic/user_groups.h"
@@ -58,10 +59,12 @@ class CostMeter final : public Component, public RequestObserver, public Capacit
   void on_rejected(const Request& r, std::uint16_t reason, std::uint16_t cluster) override;
 
   void reset_stats();
-  /// capacity_gpus:<cluster> (mean over the step), cost:<amortisation|maintenance|rent|power> (per step).
+  /// capacity_gpus:<cluster> (mean over the step), cost:<amortisation|maintenance|rent|power> (per step),
+  /// users_refused:<tier> (tiers with users: users refused for the first time in the step).
   [[nodiscard]] std::vector<std::string> sample_columns() const;
   void sample(SimTime now, std::vector<double>& row);
-  /// cost.*, revenue.*, margin.*, tiers.<tier>.{cost,revenue,margin}, checks.cost_attribution.
+  /// cost.*, revenue.*, margin.*, refusals.*, tiers.<tier>.{cost,revenue,margin,refusals},
+  /// checks.cost_attribution.
   void write_report(Json& j) const;
 
   /// Totals of one cluster over the statistics window, up to `now`.
@@ -75,6 +78,7 @@ class CostMeter final : public Component, public RequestObserver, public Capacit
   [[nodiscard]] double tariff_at(SimTime t) const;
   [[nodiscard]] std::vector<double> users_integral(SimTime now) const;
   void write_tiers(Json& j, const std::vector<double>& cluster_cost, double window_s, SimTime now) const;
+  void write_refusals(Json& j) const;
 
   const EconomicsSpec& spec_;
   const TrafficSpec& traffic_;
@@ -104,6 +108,7 @@ class CostMeter final : public Component, public RequestObserver, public Capacit
   std::vector<double> cluster_work_;
   std::vector<double> tokens_in_, tokens_out_, completed_;  // by tier
   std::vector<double> rejected_in_, rejected_out_;          // by tier
+  RefusedUsers refused_;
 };
 
 }  // namespace capsim::economics

@@ -111,16 +111,40 @@ std::vector<T> read_list(const Node& n, std::string_view what, const units::Date
   return out;
 }
 
-AutoscaleSpec read_autoscale(const Node& n, std::int64_t servers, int gpus_per_server) {
+AutoscaleSpec read_autoscale(const Node& n, std::int64_t servers, int gpus_per_server, const TrafficSpec& traffic,
+                             const serving::ServingSpec& serving) {
   AutoscaleSpec a;
   MapReader r(n, "autoscaling");
-  a.metric = r.choice("metric", {"what the policy holds at its target"}, {"utilisation", "queue_depth"}, "utilisation") ==
-                     "utilisation"
-                 ? Metric::kUtilisation
-                 : Metric::kQueueDepth;
-  a.target = r.number("target", {"GPU busy share (utilisation) or outstanding requests per replica (queue_depth)"},
+  const std::vector<std::string> metrics{"utilisation", "batch_occupancy", "queue_depth", "predicted_ttft"};
+  const std::string metric = r.choice(
+      "metric",
+      {"what the policy holds at its target: GPU busy share, batch occupancy (running sequences or KV blocks "
+       "over their limit), outstanding requests per replica, or the admission queue's predicted TTFT"},
+      metrics, "utilisation");
+  for (std::size_t k = 0; k < metrics.size(); ++k) {
+    if (metrics[k] == metric) a.metric = static_cast<Metric>(k);
+  }
+  a.target = r.number("target",
+                      {"utilisation and batch_occupancy: a share in (0, 1]; queue_depth: outstanding requests per "
+                       "replica; predicted_ttft: seconds"},
                       Range::positive(1e6));
-  if (a.metric == Metric::kUtilisation && a.target > 1) r.node().error("a utilisation target lies in (0, 1]");
+  if ((a.metric == Metric::kUtilisation || a.metric == Metric::kBatchOccupancy) && a.target > 1) {
+    r.node().error(fmt::format("a {} target lies in (0, 1]", metric));
+  }
+  if (a.metric == Metric::kPredictedTtft && !serving.max_outstanding_per_replica) {
+    r.node().error("predicted_ttft needs serving.max_outstanding_per_replica: without an admission queue the "
+                   "predicted TTFT does not depend on capacity");
+  }
+  if (r.has("tier")) {
+    std::vector<std::string> names;
+    for (const auto& t : traffic.tiers) names.push_back(t.name);
+    const std::string tier = r.choice("tier", {"predicted_ttft: the tier the TTFT is predicted for (default: the worst tier)"},
+                                      names);
+    if (a.metric != Metric::kPredictedTtft) r.node().error("`tier` applies to the predicted_ttft metric only");
+    for (std::size_t k = 0; k < names.size(); ++k) {
+      if (names[k] == tier) a.tier = static_cast<int>(k);
+    }
+  }
   a.interval = r.duration("interval", {"how often the policy looks"}, Range::positive(), SimTime::minutes(1));
   a.provisioning_delay =
       r.duration("provisioning_delay", {"from the request to serving"}, Range::non_negative(), SimTime::minutes(5));
@@ -135,8 +159,9 @@ AutoscaleSpec read_autoscale(const Node& n, std::int64_t servers, int gpus_per_s
   return a;
 }
 
-ClusterTerms read_terms(const Node& item, const inference::InferenceSpec& inf, const units::DateTime& start,
-                        const std::string& base, const std::vector<Rate>& rates) {
+ClusterTerms read_terms(const Node& item, const inference::InferenceSpec& inf, const TrafficSpec& traffic,
+                        const serving::ServingSpec& serving, const units::DateTime& start, const std::string& base,
+                        const std::vector<Rate>& rates) {
   ClusterTerms t;
   MapReader r(item, "the terms of a cluster");
   std::vector<std::string> names;
@@ -199,7 +224,7 @@ ClusterTerms read_terms(const Node& item, const inference::InferenceSpec& inf, c
     const Node as = r.child("autoscale", {"scale the rented servers by a policy (not for reserved capacity)"});
     if (as.defined()) {
       if (t.ownership == Ownership::kReserved) as.error("reserved capacity is fixed for its term; rent on demand or spot to autoscale");
-      t.autoscale = read_autoscale(as, servers, cs.gpus_per_server);
+      t.autoscale = read_autoscale(as, servers, cs.gpus_per_server, traffic, serving);
     }
     t.servers = r.count("servers", {"servers rented from the start (with autoscaling: the initial count)"},
                         Range::non_negative(static_cast<double>(servers)),
@@ -215,13 +240,16 @@ TierRevenue read_revenue(MapReader& r, double fx) {
   v.input_per_million = fx * r.number("input_per_million", {"API price per million input tokens"}, Range::non_negative(kMaxMoney), 0.0);
   v.output_per_million = fx * r.number("output_per_million", {"API price per million output tokens"}, Range::non_negative(kMaxMoney), 0.0);
   v.acquisition_per_user = fx * r.number("acquisition_per_user", {"cost of acquiring a new user (CAC)"}, Range::non_negative(kMaxMoney), 0.0);
+  v.leave_probability = r.number("leave_probability",
+                                 {"planner's assumption: probability that a user refused at least once leaves (0: nobody)"},
+                                 Range::unit_interval(), 0.0);
   return v;
 }
 
 }  // namespace
 
 EconomicsSpec read_economics(const Node& node, const inference::InferenceSpec& inf, const TrafficSpec& traffic,
-                             const units::DateTime& start) {
+                             const serving::ServingSpec& serving, const units::DateTime& start) {
   EconomicsSpec s;
   s.tiers.resize(traffic.tiers.size());
   MapReader r(node, "economics");
@@ -242,13 +270,13 @@ EconomicsSpec read_economics(const Node& node, const inference::InferenceSpec& i
   const Node cl = r.child("clusters", {"list of cluster terms: owned or rented, prices, orders, autoscaling"}, false, "list");
   std::vector<char> seen(inf.clusters.size(), 0);
   for (const auto& item : cl.items()) {
-    ClusterTerms t = read_terms(item, inf, start, s.currency, rates);
+    ClusterTerms t = read_terms(item, inf, traffic, serving, start, s.currency, rates);
     auto& was = seen[static_cast<std::size_t>(t.cluster)];
     if (was != 0) item.error("a cluster has one set of terms");
     was = 1;
     s.clusters.push_back(std::move(t));
   }
-  const Node tiers = r.child("tiers", {"list of {tier, subscription_per_month, input_per_million, output_per_million, acquisition_per_user}"},
+  const Node tiers = r.child("tiers", {"list of {tier, subscription_per_month, input_per_million, output_per_million, acquisition_per_user, leave_probability}"},
                              false, "list");
   std::vector<std::string> names;
   for (const auto& t : traffic.tiers) names.push_back(t.name);

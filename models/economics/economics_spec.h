@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "models/inference/inference_spec.h"
+#include "models/serving/serving_spec.h"
 #include "models/traffic/traffic_spec.h"
 #include "sim/engine/time.h"
 #include "sim/scenario/node.h"
@@ -38,14 +39,22 @@ struct Retirement {
   double at_s = 0;
 };
 
-enum class Metric { kUtilisation, kQueueDepth };
+/// What an autoscaling policy holds at its target (docs/economics.md):
+/// - kUtilisation: GPU busy share over the last interval; a GPU stepping counts as busy whatever
+///   the size of its batch;
+/// - kBatchOccupancy: how full continuous batching is, per replica the larger of running
+///   sequences / max batch and KV blocks held / KV blocks, averaged over the last interval;
+/// - kQueueDepth: outstanding requests per replica, now;
+/// - kPredictedTtft: the admission queue's predicted time to first token (early rejection's).
+enum class Metric { kUtilisation, kBatchOccupancy, kQueueDepth, kPredictedTtft };
 
 /// Scaling of rented capacity: every `interval`, the policy computes the servers it wants; more
 /// are requested (and serve `provisioning_delay` later), fewer are released at once (their
 /// replicas drain). After any change the policy waits `cooldown`.
 struct AutoscaleSpec {
   Metric metric = Metric::kUtilisation;
-  double target = 0.7;               ///< busy share of the GPUs, or outstanding requests per replica
+  double target = 0.7;               ///< a share, requests per replica, or seconds (by metric)
+  int tier = -1;                     ///< predicted TTFT: the tier it is predicted for; -1: the worst tier
   SimTime interval = SimTime::minutes(1);
   SimTime provisioning_delay = SimTime::minutes(5);
   SimTime cooldown = SimTime::minutes(5);
@@ -92,6 +101,7 @@ struct TierRevenue {
   double input_per_million = 0;       ///< API price per million input tokens
   double output_per_million = 0;
   double acquisition_per_user = 0;    ///< cost of acquiring a new user (CAC)
+  double leave_probability = 0;       ///< planner's assumption: a user refused at least once leaves
 };
 
 struct EconomicsSpec {
@@ -106,8 +116,9 @@ inline constexpr double kSecondsPerYear = 365.0 * 86400;
 inline constexpr double kSecondsPerMonth = kSecondsPerYear / 12;
 
 /// Reads `economics:`. Cluster and tier names refer to `inf` and `traffic`; dates are read in
-/// `start`'s zone.
+/// `start`'s zone; autoscaling on predicted TTFT needs `serving`'s admission limit.
 EconomicsSpec read_economics(const scenario::Node& node, const inference::InferenceSpec& inf,
-                             const TrafficSpec& traffic, const units::DateTime& start);
+                             const TrafficSpec& traffic, const serving::ServingSpec& serving,
+                             const units::DateTime& start);
 
 }  // namespace capsim::economics

@@ -1,5 +1,6 @@
 #include "models/inference/cluster.h"
 
+#include <algorithm>
 #include <limits>
 #include <stdexcept>
 
@@ -43,6 +44,7 @@ Cluster::Cluster(const ClusterSpec& spec, const InferenceSpec& inf, std::uint16_
     }
   }
   levels_.resize(replicas_.size());
+  max_batch_ = static_cast<double>(spec.scheduler.max_batch);
   available_.assign(replicas_.size(), 1);
   held_.assign(replicas_.size(), 0);
   double replica_gpus = 0;
@@ -258,9 +260,13 @@ void Cluster::outstanding_changed(std::uint32_t replica) {
 void Cluster::levels_changed(std::uint32_t replica, SimTime now) {
   const Replica& r = replicas_[replica];
   Levels& l = levels_[replica];
-  const Levels cur{static_cast<double>(r.running()), static_cast<double>(r.kv_used_blocks()), r.busy()};
+  Levels cur{static_cast<double>(r.running()), static_cast<double>(r.kv_used_blocks()), 0.0, r.busy()};
   if (cur.running != l.running) running_.add(now, cur.running - l.running);
   if (cur.kv != l.kv) kv_.add(now, cur.kv - l.kv);
+  if (track_fill_) {
+    cur.fill = std::max(cur.running / max_batch_, cur.kv / static_cast<double>(r.kv_blocks()));
+    if (cur.fill != l.fill) fill_.add(now, cur.fill - l.fill);
+  }
   if (cur.busy != l.busy) busy_gpus_.add(now, cur.busy ? replica_gpus_[replica] : -static_cast<double>(replica_gpus_[replica]));
   l = cur;
 }

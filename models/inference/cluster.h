@@ -89,6 +89,13 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
     return available_gpus_.mean(now) * (now - available_gpus_.start()).to_seconds();
   }
   [[nodiscard]] std::uint32_t replica_gpus(std::size_t i) const { return replica_gpus_[i]; }
+  /// Whether replica `i` serves `model` (a Request::model index, as mapped by map_models).
+  [[nodiscard]] bool replica_serves(std::size_t i, std::uint16_t model) const { return replica_group_[i] == group_of(model); }
+  /// Starts keeping the batch fill: per replica, the larger of running sequences / max batch
+  /// and KV blocks held / KV blocks (how full continuous batching is), summed over replicas.
+  void track_batch_fill() { track_fill_ = true; }
+  /// The summed batch fill's time-weighted mean since the previous call (or since tracking began).
+  [[nodiscard]] double take_batch_fill(SimTime now) { return fill_.take_interval_mean(now); }
   [[nodiscard]] std::int64_t gpus_per_server() const { return spec_.gpus_per_server; }
   [[nodiscard]] std::uint16_t index() const { return index_; }
 
@@ -117,7 +124,7 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
     std::uint32_t available = 0;  // replicas taking requests
   };
   struct Levels {
-    double running = 0, kv = 0;
+    double running = 0, kv = 0, fill = 0;
     bool busy = false;
   };
   std::uint32_t pick(ModelGroup& g);
@@ -158,6 +165,9 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   std::int64_t total_gpus_ = 0;
   double total_blocks_ = 0;
   TimeWeighted running_, kv_, busy_gpus_, available_gpus_;
+  bool track_fill_ = false;
+  TimeWeighted fill_;  // sum over replicas of the batch fill (only when tracked)
+  double max_batch_ = 1;
   std::uint64_t tokens_at_reset_ = 0, tokens_at_sample_ = 0;
   SimTime window_start_, last_sample_;
 };

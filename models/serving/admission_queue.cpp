@@ -26,9 +26,9 @@ AdmissionQueue::AdmissionQueue(const ServingSpec& spec, std::size_t models, Requ
                    [&](std::size_t a, std::size_t b) { return spec.tiers[a].priority > spec.tiers[b].priority; });
 }
 
-std::uint64_t AdmissionQueue::capacity(std::uint16_t model) const {
+std::uint64_t AdmissionQueue::slots(std::uint32_t replicas) const {
   if (!spec_.max_outstanding_per_replica) return kUnlimited;
-  return std::uint64_t{*spec_.max_outstanding_per_replica} * backend_.replicas_available(model);
+  return std::uint64_t{*spec_.max_outstanding_per_replica} * replicas;
 }
 
 double AdmissionQueue::ahead(const ModelState& s, std::uint16_t tier) const {
@@ -49,16 +49,17 @@ double AdmissionQueue::ahead(const ModelState& s, std::uint16_t tier) const {
   return std::min(static_cast<double>(s.queued) + 1, own * active / spec_.tiers[tier].weight) - 1;
 }
 
-double AdmissionQueue::predicted_ttft_s(std::uint16_t tier, std::uint16_t model) const {
+double AdmissionQueue::predicted_ttft_s(std::uint16_t tier, std::uint16_t model, std::uint32_t replicas) const {
   const ModelState& s = models_[model];
-  const std::uint64_t cap = capacity(model);
+  const std::uint64_t cap = slots(replicas);
+  if (cap == 0) return std::numeric_limits<double>::infinity();
   double wait = 0;
-  if (cap != kUnlimited && cap > 0) {
+  if (cap != kUnlimited) {
     const double free = cap > s.in_flight ? static_cast<double>(cap - s.in_flight) : 0.0;
     const double before = ahead(s, tier) + 1;  // this request included
     if (before > free) wait = (before - free) * s.service_s / static_cast<double>(cap);
   }
-  return (network_s_ + wait + s.first_token_s) * spec_.early_reject_margin;
+  return network_s_ + wait + s.first_token_s;
 }
 
 Verdict AdmissionQueue::check(std::uint16_t tier, std::uint16_t model) const {
@@ -70,13 +71,16 @@ Verdict AdmissionQueue::check(std::uint16_t tier, std::uint16_t model) const {
   // An idle model always takes a request: its averages may be stale from a busier time, and
   // only a request served refreshes them.
   const bool idle = s.in_flight == 0 && s.queued == 0;
-  if (!idle && rules.slo.ttft_s > 0 && predicted_ttft_s(tier, model) > rules.slo.ttft_s) return Verdict::kOverSlo;
+  if (!idle && rules.slo.ttft_s > 0 && predicted_ttft_s(tier, model) * spec_.early_reject_margin > rules.slo.ttft_s) {
+    return Verdict::kOverSlo;
+  }
   return Verdict::kOk;
 }
 
 void AdmissionQueue::enqueue(RequestId id, SimTime now) {
   const Request& r = pool_[id];
   ModelState& s = models_[r.model];
+  ++s.arrived;
   if (s.queued == 0 && s.in_flight < capacity(r.model)) {
     send(id, now);
     return;

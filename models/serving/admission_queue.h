@@ -44,11 +44,18 @@ class AdmissionQueue {
   AdmissionQueue(const ServingSpec& spec, std::size_t models, RequestPool& pool, ServingBackend& backend,
                  double network_s);
 
-  /// Whether a request of `tier` for `model` would be taken now (kOverSlo: predicted TTFT over
-  /// the tier's SLO; only tiers with early_reject refuse for it).
+  /// Whether a request of `tier` for `model` would be taken now (kOverSlo: predicted TTFT x
+  /// early_reject_margin over the tier's SLO; only tiers with early_reject refuse for it).
   [[nodiscard]] Verdict check(std::uint16_t tier, std::uint16_t model) const;
-  /// Predicted time to first token of a request of `tier` for `model` arriving now, network included.
-  [[nodiscard]] double predicted_ttft_s(std::uint16_t tier, std::uint16_t model) const;
+  /// Predicted (mean) time to first token of a request of `tier` for `model` arriving now,
+  /// network included.
+  [[nodiscard]] double predicted_ttft_s(std::uint16_t tier, std::uint16_t model) const {
+    return predicted_ttft_s(tier, model, backend_.replicas_available(model));
+  }
+  /// The same prediction were `replicas` of the model taking requests, the requests now in
+  /// flight and waiting unchanged (capacity planning: autoscaling on predicted TTFT). Infinite
+  /// with no replica under an admission limit.
+  [[nodiscard]] double predicted_ttft_s(std::uint16_t tier, std::uint16_t model, std::uint32_t replicas) const;
   /// Takes request `id` (already checked): dispatches it at once or queues it.
   void enqueue(RequestId id, SimTime now);
   /// A dispatched request ended (completed, or rejected by the backend): frees its slot.
@@ -58,6 +65,15 @@ class AdmissionQueue {
   [[nodiscard]] std::uint64_t in_flight(std::uint16_t model) const { return models_[model].in_flight; }
   [[nodiscard]] std::uint64_t queued(std::uint16_t model) const { return models_[model].queued; }
   [[nodiscard]] std::uint64_t queued_total() const { return queued_total_; }
+  /// Requests of `model` taken by enqueue() since the start (arrivals to this cluster).
+  [[nodiscard]] std::uint64_t arrived(std::uint16_t model) const { return models_[model].arrived; }
+  /// Moving average of the time from dispatch to completion of `model`'s requests.
+  [[nodiscard]] double mean_service_s(std::uint16_t model) const { return models_[model].service_s; }
+  /// Requests `replicas` hold at once (max_outstanding_per_replica x replicas; unlimited: UINT64_MAX).
+  [[nodiscard]] std::uint64_t slots(std::uint32_t replicas) const;
+  /// Request::tier and Request::model values this queue knows.
+  [[nodiscard]] std::size_t tiers() const { return by_priority_.size(); }
+  [[nodiscard]] std::size_t models() const { return models_.size(); }
   /// Requests dispatched and not done, plus those waiting, over every model.
   [[nodiscard]] std::uint64_t in_system() const;
   /// Time-weighted depth of the queue (all models and tiers) and the wait before dispatch.
@@ -74,10 +90,11 @@ class AdmissionQueue {
     std::vector<double> credit;                 // weighted mode: smooth weighted round robin
     std::uint64_t in_flight = 0;
     std::uint64_t queued = 0;
+    std::uint64_t arrived = 0;
     double service_s = 0;  // moving averages over completed requests
     double first_token_s = 0;
   };
-  [[nodiscard]] std::uint64_t capacity(std::uint16_t model) const;
+  [[nodiscard]] std::uint64_t capacity(std::uint16_t model) const { return slots(backend_.replicas_available(model)); }
   [[nodiscard]] double ahead(const ModelState& s, std::uint16_t tier) const;
   [[nodiscard]] std::size_t next_tier(ModelState& s) const;
   void drain(std::uint16_t model, SimTime now);
