@@ -249,7 +249,8 @@ void CostMeter::write_report(Json& j) const {
       Json changes = Json::array();
       for (const auto& ch : clusters_[c].capacity->changes()) {
         Json entry{{"t_s", ch.t_s}, {"kind", change_name(ch.kind)}, {"servers", ch.servers}, {"present", ch.present}};
-        if (ch.kind == CapacityChange::Kind::kRequested || ch.kind == CapacityChange::Kind::kReleased) {
+        const bool decided = ch.kind == CapacityChange::Kind::kRequested || ch.kind == CapacityChange::Kind::kReleased;
+        if (decided && std::isfinite(ch.metric)) {  // a predicted TTFT with no replica is infinite
           entry["metric"] = ch.metric;
         }
         changes.push_back(std::move(entry));

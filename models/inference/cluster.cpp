@@ -44,7 +44,6 @@ Cluster::Cluster(const ClusterSpec& spec, const InferenceSpec& inf, std::uint16_
     }
   }
   levels_.resize(replicas_.size());
-  max_batch_ = static_cast<double>(spec.scheduler.max_batch);
   available_.assign(replicas_.size(), 1);
   held_.assign(replicas_.size(), 0);
   double replica_gpus = 0;
@@ -264,7 +263,7 @@ void Cluster::levels_changed(std::uint32_t replica, SimTime now) {
   if (cur.running != l.running) running_.add(now, cur.running - l.running);
   if (cur.kv != l.kv) kv_.add(now, cur.kv - l.kv);
   if (track_fill_) {
-    cur.fill = std::max(cur.running / max_batch_, cur.kv / static_cast<double>(r.kv_blocks()));
+    cur.fill = r.batch_fill();
     if (cur.fill != l.fill) fill_.add(now, cur.fill - l.fill);
   }
   if (cur.busy != l.busy) busy_gpus_.add(now, cur.busy ? replica_gpus_[replica] : -static_cast<double>(replica_gpus_[replica]));

@@ -91,8 +91,8 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   [[nodiscard]] std::uint32_t replica_gpus(std::size_t i) const { return replica_gpus_[i]; }
   /// Whether replica `i` serves `model` (a Request::model index, as mapped by map_models).
   [[nodiscard]] bool replica_serves(std::size_t i, std::uint16_t model) const { return replica_group_[i] == group_of(model); }
-  /// Starts keeping the batch fill: per replica, the larger of running sequences / max batch
-  /// and KV blocks held / KV blocks (how full continuous batching is), summed over replicas.
+  /// Starts keeping the batch fill (Replica::batch_fill(), how full continuous batching is),
+  /// summed over replicas.
   void track_batch_fill() { track_fill_ = true; }
   /// The summed batch fill's time-weighted mean since the previous call (or since tracking began).
   [[nodiscard]] double take_batch_fill(SimTime now) { return fill_.take_interval_mean(now); }
@@ -166,8 +166,7 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   double total_blocks_ = 0;
   TimeWeighted running_, kv_, busy_gpus_, available_gpus_;
   bool track_fill_ = false;
-  TimeWeighted fill_;  // sum over replicas of the batch fill (only when tracked)
-  double max_batch_ = 1;
+  TimeWeighted fill_;  // sum over replicas of Replica::batch_fill() (only when tracked)
   std::uint64_t tokens_at_reset_ = 0, tokens_at_sample_ = 0;
   SimTime window_start_, last_sample_;
 };

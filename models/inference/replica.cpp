@@ -324,6 +324,8 @@ bool Replica::schedule_prefill(SimTime now) {
     take_chunk(slot, chunked ? std::min<std::int64_t>(rest, budget) : rest);
   }
   if (chunks_.empty()) return false;
+  const double step_tokens = sh.prefill_tokens + (chunked ? static_cast<double>(decoders_) : 0.0);
+  step_token_share_ = step_tokens / static_cast<double>(chunked ? opt_.chunk_size : opt_.max_batched_tokens);
   stretch_.mixed = true;
   stretch_.decoders_advance = chunked;
   if (chunked) {
@@ -361,6 +363,7 @@ void Replica::start_decode_stretch(SimTime now) {
     }
     n = lo;
   }
+  step_token_share_ = 0;  // decode steps: one token a sequence, counted by the batch limit
   stretch_.active = true;
   stretch_.mixed = false;
   stretch_.decoders_advance = true;
@@ -399,6 +402,13 @@ void Replica::evict_all(std::vector<RequestId>& out, bool cold_cache) {
   if (cold_cache && prefix_cache_) prefix_cache_ = std::make_unique<PrefixCache>(prefix_cache_->capacity());
   update_levels(ctx_.engine->now());
   if (ctx_.listener != nullptr) ctx_.listener->outstanding_changed(ctx_.index);
+}
+
+double Replica::batch_fill() const {
+  if (!waiting_.empty() || !preempted_.empty()) return 1.0;
+  const double seqs = static_cast<double>(running()) / opt_.max_batch;
+  const double kv = static_cast<double>(kv_used_) / static_cast<double>(total_blocks_);
+  return std::min(1.0, std::max({seqs, kv, stretch_.active ? step_token_share_ : 0.0}));
 }
 
 void Replica::update_levels(SimTime now) {

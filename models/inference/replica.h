@@ -64,6 +64,11 @@ class Replica {
   [[nodiscard]] std::uint32_t outstanding() const { return outstanding_; }
   [[nodiscard]] std::uint32_t running() const { return decoders_ + static_cast<std::uint32_t>(prefilling_.size()); }
   [[nodiscard]] bool busy() const { return stretch_.active; }
+  /// How full continuous batching is, as of the last step boundary: 1 when requests wait that
+  /// it could not admit (a limit is reached), else the largest of running sequences / max batch,
+  /// KV blocks held / KV blocks, and the step's tokens / the iteration's token budget (a step
+  /// with prefill: a prefill-bound replica runs small batches but full iterations).
+  [[nodiscard]] double batch_fill() const;
   /// KV blocks held at the last step boundary.
   [[nodiscard]] std::int64_t kv_used_blocks() const { return kv_used_; }
   [[nodiscard]] std::int64_t kv_blocks() const { return total_blocks_; }
@@ -171,6 +176,7 @@ class Replica {
   std::uint32_t admit_counter_ = 0;
   std::uint32_t outstanding_ = 0;
   std::int64_t kv_used_ = 0;
+  double step_token_share_ = 0;   // the step in progress: its tokens over the token budget (steps with prefill)
   Stretch stretch_;
   std::uint32_t generation_ = 0;
   bool in_event_ = false;         // completions in progress: submit() only queues  // events carry it; a cut makes the pending one stale

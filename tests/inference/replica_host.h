@@ -41,7 +41,7 @@ class Host final : public Component, public ReplicaListener {
     replica_[0].submit(id);
   }
   void outstanding_changed(std::uint32_t) override {}
-  void levels_changed(std::uint32_t, SimTime) override {}
+  void levels_changed(std::uint32_t, SimTime now) override { fills.emplace_back(now, replica_[0].batch_fill()); }
   void request_done(RequestId id, SimTime now, bool completed) override {
     auto& q = (*reqs_)[of_[id]];
     if (!completed) {
@@ -56,6 +56,7 @@ class Host final : public Component, public ReplicaListener {
 
   Engine engine;
   RequestPool pool;
+  std::vector<std::pair<SimTime, double>> fills;  // Replica::batch_fill() at each step boundary
 
  private:
   static constexpr std::uint32_t kArrive = 7;

@@ -148,3 +148,32 @@ TEST_CASE("timeline: prefix caching skips the cached blocks of a prompt") {
   // The cache takes its share out of the running KV.
   CHECK(host.replica().kv_blocks() == 90000);
 }
+
+TEST_CASE("batch fill: the largest of the batch, the KV cache and the step's token budget; 1 while requests wait") {
+  const StepCostModel cost(llama2_7b(), a100(), {});
+  SECTION("chunked: a 1,000-token prefill fills 1000/2048 of its step, then decode 1 of 256 sequences") {
+    SchedulerOptions opt;
+    std::vector<reference::Req> reqs{{SimTime::zero(), 1000, 3}};
+    Host host(cost, opt, 100000);
+    host.run(reqs);
+    REQUIRE(host.fills.size() >= 3);
+    CHECK(host.fills[0].first == SimTime::zero());
+    CHECK(host.fills[0].second == 1000.0 / 2048);
+    CHECK(host.fills[1].second == 1.0 / 256);  // decoding; its 1,001 tokens hold 63 of 100,000 blocks
+    CHECK(host.fills.back().second == 0.0);    // done
+  }
+  SECTION("batch limit 2: the third request waits at the boundary where the second is admitted") {
+    SchedulerOptions opt;
+    opt.chunked_prefill = false;
+    opt.max_batch = 2;
+    std::vector<reference::Req> reqs{{SimTime::zero(), 1000, 3}, {SimTime::zero(), 1000, 3}, {SimTime::zero(), 1000, 3}};
+    Host host(cost, opt, 100000);
+    host.run(reqs);
+    REQUIRE(host.fills.size() >= 2);
+    // A alone wakes the replica: 1 of 2 sequences (its prefill is 1000/8192 of the budget).
+    CHECK(host.fills[0].second == 0.5);
+    // At the end of A's prefill B and C have arrived; B is admitted (2 of 2), C has no room.
+    CHECK(host.fills[1].first == st(prefill(1000)));
+    CHECK(host.fills[1].second == 1.0);
+  }
+}
