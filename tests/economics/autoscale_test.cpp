@@ -43,6 +43,14 @@ std::string ttft_scenario(const std::string& autoscale) {
 
 const Json& changes_of(const Json& j) { return j["cost"]["clusters"]["c"]["capacity_changes"]; }
 
+// One entry of capacity_changes: `kind` at `t_s`, `servers` changed, `present` after it.
+void check_change(const Json& c, const char* kind, double t_s, int servers, int present) {
+  CHECK(c["kind"] == kind);
+  CHECK(c["t_s"].get<double>() == t_s);
+  CHECK(c["servers"].get<int>() == servers);
+  CHECK(c["present"].get<int>() == present);
+}
+
 }  // namespace
 
 TEST_CASE("predicted-TTFT autoscaling: after a step in demand, the quota's servers arrive exactly the delay later") {
@@ -55,23 +63,15 @@ TEST_CASE("predicted-TTFT autoscaling: after a step in demand, the quota's serve
   const Json j = run(ttft_scenario("{metric: predicted_ttft, target: 2, interval: 1m, provisioning_delay: 7m, "
                                    "cooldown: 3m, min_servers: 1, max_servers: 10, quota_gpus: 48}"));
   const auto& ch = changes_of(j);
-  REQUIRE(ch.size() >= 2);
-  CHECK(ch[0]["kind"] == "requested");
-  CHECK(ch[0]["t_s"].get<double>() == 3600 + 60);
-  CHECK(ch[0]["servers"].get<int>() == 5);
-  CHECK(ch[0]["present"].get<int>() == 1);
-  CHECK(ch[0]["metric"].get<double>() > 2);
-  CHECK(ch[1]["kind"] == "provisioned");
-  CHECK(ch[1]["t_s"].get<double>() == 3600 + 60 + 7 * 60);
-  CHECK(ch[1]["servers"].get<int>() == 5);
-  CHECK(ch[1]["present"].get<int>() == 6);
   // Six replicas drain the backlog within the next minute (each serves about 15 requests/s at
   // its 8 slots); at 1 h 9 min the queue is empty and 20 requests/s x about 0.55 s of service
   // keep 11 slots busy: two servers (16 slots) are the fewest that keep up, and four go back.
-  REQUIRE(ch.size() >= 3);
-  CHECK(ch[2]["kind"] == "released");
-  CHECK(ch[2]["t_s"].get<double>() == 3600 + 9 * 60);
-  CHECK(ch[2]["present"].get<int>() == 2);
+  // They do keep up: nothing changes until the end at 1 h 30 min.
+  REQUIRE(ch.size() == 3);
+  check_change(ch[0], "requested", 3600 + 60, 5, 1);
+  CHECK(ch[0]["metric"].get<double>() > 2);
+  check_change(ch[1], "provisioned", 3600 + 60 + 7 * 60, 5, 6);
+  check_change(ch[2], "released", 3600 + 9 * 60, 4, 2);
   CHECK(ch[2]["metric"].get<double>() < 2);
   std::int64_t pending = 0;
   for (const auto& c : ch) {
@@ -79,10 +79,10 @@ TEST_CASE("predicted-TTFT autoscaling: after a step in demand, the quota's serve
     if (c["kind"] == "provisioned") pending -= c["servers"].get<std::int64_t>();
     CHECK((c["present"].get<std::int64_t>() + pending) * 8 <= 48);
   }
-  // Rent: one server until the delivery, then six (the policy may release some later).
-  const double gpu_h_until_delivery = 8 * (3600 + 60 + 420) / 3600.0;
-  CHECK(j["cost"]["gpu_hours"].get<double>() >= gpu_h_until_delivery);
-  CHECK(j["cost"]["gpu_hours"].get<double>() <= gpu_h_until_delivery + 48 * (5400 - 4080) / 3600.0);
+  // Rent at 2 a GPU-hour: one server until the delivery, six for a minute, then two.
+  const double gpu_h = 8 * (1 * 4080 + 6 * 60 + 2 * (5400 - 4140)) / 3600.0;
+  CHECK(j["cost"]["gpu_hours"].get<double>() == Approx(gpu_h).epsilon(1e-12));
+  CHECK(j["cost"]["by_component"]["rent"].get<double>() == Approx(2 * gpu_h).epsilon(1e-12));
 }
 
 TEST_CASE("predicted-TTFT autoscaling without a quota stops at max_servers; it needs an admission limit") {
@@ -90,11 +90,8 @@ TEST_CASE("predicted-TTFT autoscaling without a quota stops at max_servers; it n
                                    "cooldown: 3m, min_servers: 1, max_servers: 4}"));
   const auto& ch = changes_of(j);
   REQUIRE(ch.size() >= 2);
-  CHECK(ch[0]["kind"] == "requested");
-  CHECK(ch[0]["t_s"].get<double>() == 3660);
-  CHECK(ch[0]["servers"].get<int>() == 3);
-  CHECK(ch[1]["kind"] == "provisioned");
-  CHECK(ch[1]["t_s"].get<double>() == 3660 + 420);
+  check_change(ch[0], "requested", 3660, 3, 1);
+  check_change(ch[1], "provisioned", 3660 + 420, 3, 4);
   for (const auto& c : ch) CHECK(c["present"].get<int>() <= 4);
 
   std::string yaml = ttft_scenario("{metric: predicted_ttft, target: 2}");
@@ -150,17 +147,14 @@ TEST_CASE("batch occupancy sees the batching headroom that GPU utilisation does 
   // while the batch holds 4 of 16 sequences (0.25 < 0.5: one server is enough).
   const auto& b = changes_of(busy);
   REQUIRE(b.size() >= 1);
-  CHECK(b[0]["kind"] == "requested");
-  CHECK(b[0]["t_s"].get<double>() == 10);
+  check_change(b[0], "requested", 10, 1, 1);
   CHECK(b[0]["metric"].get<double>() == Approx(1.0).margin(0.01));
   CHECK(changes_of(fill).empty());
   // With a target of 0.2 the same batch asks for ceil(1 x 0.25 / 0.2) = 2 servers. The metric is
   // 4/16 from the end of the prefill (milliseconds) to the end of the interval.
   const auto& t = changes_of(tight);
   REQUIRE(t.size() >= 1);
-  CHECK(t[0]["kind"] == "requested");
-  CHECK(t[0]["t_s"].get<double>() == 10);
-  CHECK(t[0]["servers"].get<int>() == 1);
+  check_change(t[0], "requested", 10, 1, 1);
   CHECK(t[0]["metric"].get<double>() == Approx(4.0 / 16).margin(0.25 * 0.01));
   CHECK(t[0]["metric"].get<double>() <= 4.0 / 16);
   // The cluster's own report agrees: 4 running sequences on the one present replica of two.
