@@ -77,6 +77,26 @@ double StepCostModel::step_seconds(const StepShape& s) const {
   return t / eff_.multiplier;
 }
 
+StepCostModel::DecodeLines StepCostModel::decode_lines(std::uint32_t seqs) const {
+  DecodeLines l;
+  const double b = seqs;
+  if (profile_) {
+    const StepProfile& p = *profile_;
+    l.compute = l.memory = p.intercept_s + p.per_decode_seq_s * b;
+    l.compute_per_token = l.memory_per_token = p.per_context_token_s;
+  } else {
+    StepShape s;
+    s.decode_seqs = seqs;
+    l.compute = compute_seconds(s);
+    l.compute_per_token = pair_flops_ / (peak_flops_ * eff_.mfu);
+    l.memory = memory_seconds(s);
+    l.memory_per_token = kv_bytes_ / (peak_bw_ * eff_.mbu);
+    l.fixed = comm_seconds(s) + eff_.step_overhead_s;
+  }
+  const double m = eff_.multiplier;
+  return DecodeLines{l.compute / m, l.compute_per_token / m, l.memory / m, l.memory_per_token / m, l.fixed / m};
+}
+
 StepProfile fit_profile(const std::vector<StepShape>& shapes, const std::vector<double>& seconds) {
   constexpr int kN = 5;
   if (shapes.size() != seconds.size() || shapes.size() < kN) {

@@ -83,16 +83,11 @@ void Replica::submit(RequestId id) {
     return;
   }
   if (stretch_.mixed) return;  // the step in progress ends with an event that plans the next
-  // A decode stretch: find the step in progress; the request can join at its end.
-  // Arrivals come in time order, so the scan resumes where the previous one stopped.
-  SimTime t = stretch_.scan_t;
-  std::int64_t k = stretch_.scan_k;
-  stretch_.decode.advance(t, k, stretch_.steps, now);
-  stretch_.scan_t = t;
-  stretch_.scan_k = k;
+  // A decode stretch: the request can join at the end of the step in progress.
+  const std::int64_t k = stretch_.decode.steps_to_pass(now - stretch_.start, stretch_.steps);
   if (k >= stretch_.steps || !head_admissible(iter_ + k)) return;
   stretch_.steps = k;
-  set_stretch_event(t);
+  set_stretch_event(stretch_.start + stretch_.decode.elapsed(k));
 }
 
 void Replica::on_event(std::uint64_t data) {
@@ -368,13 +363,8 @@ void Replica::start_decode_stretch(SimTime now) {
   stretch_.start = now;
   stretch_.b = decoders_;
   stretch_.context0 = static_cast<double>(context_base_ + static_cast<std::int64_t>(decoders_) * iter_);
-  stretch_.decode = StepCostModel::DecodeSteps(*cost_, decoders_, stretch_.context0);
-  stretch_.scan_t = now;
-  stretch_.scan_k = 0;
-  SimTime t = now;
-  std::int64_t k = 0;
-  stretch_.decode.advance(t, k, n, SimTime::max());
-  set_stretch_event(t);
+  stretch_.decode = DecodeRun(*cost_, decoders_, stretch_.context0);
+  set_stretch_event(now + stretch_.decode.elapsed(n));
 }
 
 void Replica::evict_all(std::vector<RequestId>& out, bool cold_cache) {

@@ -3,8 +3,9 @@
 // (a request joins or leaves the batch only at a step boundary; each step's time comes from the
 // cost model and is rounded to the nanosecond), but O(1) events per request: while the batch's
 // composition stays the same (decode only, nobody joins, nobody finishes, KV not exhausted) the
-// replica sums the steps' times in a loop without events and schedules one event where the
-// composition next changes.
+// steps' times are summed in closed form (DecodeRun: the run's elapsed time is the exact sum of
+// its steps, rounded once to the nanosecond) and one event is scheduled where the composition
+// next changes.
 //
 // Policies (docs/inference.md): FCFS waiting queue, preempted requests first; admission while
 // the batch limit and KV blocks allow; prefill as its own iterations, or chunked and mixed with
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "models/inference/cost_model.h"
+#include "models/inference/decode_run.h"
 #include "models/inference/inference_spec.h"
 #include "models/inference/prefix_cache.h"
 #include "models/request.h"
@@ -117,10 +119,7 @@ class Replica {
     SimTime end;
     std::uint32_t b = 0;          // decoders
     double context0 = 0;          // their summed context at the first step
-    StepCostModel::DecodeSteps decode;  // step k's time
-    // Progress of the scan for the step in progress, resumed by the next arrival.
-    SimTime scan_t;
-    std::int64_t scan_k = 0;
+    DecodeRun decode;             // its steps' times, in closed form
   };
 
   void plan(SimTime now);
