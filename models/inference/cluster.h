@@ -54,7 +54,7 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   [[nodiscard]] std::uint32_t available_replicas(std::uint16_t model) const;
   void handle(const Event& e) override;
   void outstanding_changed(std::uint32_t replica) override;
-  void levels_changed(std::uint32_t replica, SimTime now) override;
+  void levels_changed(std::uint32_t replica, SimTime now, double running, double kv_blocks, double busy_gpus) override;
 
   void reset_stats();
   /// batch_size:<name> (mean running sequences per replica), kv_occupancy:<name> (share of KV
@@ -116,10 +116,6 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
     std::size_t next = 0;
     std::uint32_t available = 0;  // replicas taking requests
   };
-  struct Levels {
-    double running = 0, kv = 0;
-    bool busy = false;
-  };
   std::uint32_t pick(ModelGroup& g);
   [[nodiscard]] std::uint32_t group_of(std::uint16_t model) const;  // Request::model -> groups_ index
   void bucket_insert(ModelGroup& g, std::uint32_t replica, std::uint32_t count);
@@ -154,7 +150,7 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   std::vector<std::uint32_t> outstanding_;     // each replica's count as last told (its bucket)
   std::vector<ModelGroup> groups_;             // by model index (empty when not served)
   std::vector<std::uint32_t> route_;           // Request::model -> catalog index (empty: identity)
-  std::vector<Levels> levels_;
+  std::vector<std::uint32_t> generation_;      // each replica's event generation (see ReplicaContext)
   std::int64_t total_gpus_ = 0;
   double total_blocks_ = 0;
   TimeWeighted running_, kv_, busy_gpus_, available_gpus_;

@@ -30,6 +30,7 @@ StepCostModel::StepCostModel(const ModelArch& arch, const GpuSpec& gpu, ReplicaS
     dc_.comm_per_seq = comm_seconds(two) - comm_seconds(one);
     dc_.comm_fixed = comm_seconds(one) - dc_.comm_per_seq;
   }
+  build_decode_table();
 }
 
 double StepCostModel::compute_seconds(const StepShape& s) const {
@@ -77,7 +78,12 @@ double StepCostModel::step_seconds(const StepShape& s) const {
   return t / eff_.multiplier;
 }
 
-StepCostModel::DecodeLines StepCostModel::decode_lines(std::uint32_t seqs) const {
+void StepCostModel::build_decode_table() {
+  decode_table_.clear();
+  for (std::uint32_t b = 0; b < kDecodeTable; ++b) decode_table_.push_back(compute_decode_lines(b));
+}
+
+StepCostModel::DecodeLines StepCostModel::compute_decode_lines(std::uint32_t seqs) const {
   DecodeLines l;
   const double b = seqs;
   if (profile_) {

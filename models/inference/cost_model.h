@@ -78,12 +78,15 @@ class StepCostModel {
   struct DecodeLines {
     double compute = 0, compute_per_token = 0, memory = 0, memory_per_token = 0, fixed = 0;
   };
-  [[nodiscard]] DecodeLines decode_lines(std::uint32_t seqs) const;
+  [[nodiscard]] DecodeLines decode_lines(std::uint32_t seqs) const {
+    return seqs < decode_table_.size() ? decode_table_[seqs] : compute_decode_lines(seqs);
+  }
 
   /// Replaces the roofline with a fitted profile.
   void use_profile(const StepProfile& p) {
     profile_ = std::make_shared<StepProfile>(p);
     linear_decode_ = false;
+    build_decode_table();
   }
 
   // The roofline's terms, exposed for validation.
@@ -112,6 +115,12 @@ class StepCostModel {
   };
   DecodeCoefficients dc_;
   bool linear_decode_ = false;
+  // decode_lines() of the batch sizes most replicas run, computed once (a decode stretch
+  // starts with a lookup).
+  static constexpr std::uint32_t kDecodeTable = 512;
+  std::vector<DecodeLines> decode_table_;
+  void build_decode_table();
+  [[nodiscard]] DecodeLines compute_decode_lines(std::uint32_t seqs) const;
 };
 
 /// Least-squares fit of a profile to measured rows; throws std::invalid_argument when the rows

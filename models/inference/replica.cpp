@@ -91,7 +91,7 @@ void Replica::submit(RequestId id) {
 }
 
 void Replica::on_event(std::uint64_t data) {
-  if ((data >> 32) != generation_) return;  // superseded by a cut
+  if ((data >> 32) != generation()) return;  // superseded by a cut
   const SimTime now = ctx_.engine->now();
   in_event_ = true;
   finish_steps(now, stretch_.steps);
@@ -101,8 +101,8 @@ void Replica::on_event(std::uint64_t data) {
 
 void Replica::set_stretch_event(SimTime end) {
   stretch_.end = end;
-  ++generation_;
-  ctx_.engine->schedule(end, ctx_.target, kEventKind, (std::uint64_t{generation_} << 32) | ctx_.index, Priority::kHigh);
+  ++generation();
+  ctx_.engine->schedule(end, ctx_.target, kEventKind, (std::uint64_t{generation()} << 32) | ctx_.index, Priority::kHigh);
 }
 
 bool Replica::head_admissible(std::int64_t iter) const {
@@ -385,14 +385,22 @@ void Replica::evict_all(std::vector<RequestId>& out, bool cold_cache) {
   admit_counter_ = 0;
   outstanding_ = 0;
   stretch_ = Stretch{};
-  ++generation_;  // the pending step event is now stale
+  ++generation();  // the pending step event is now stale
   if (cold_cache && prefix_cache_) prefix_cache_ = std::make_unique<PrefixCache>(prefix_cache_->capacity());
   update_levels(ctx_.engine->now());
   if (ctx_.listener != nullptr) ctx_.listener->outstanding_changed(ctx_.index);
 }
 
 void Replica::update_levels(SimTime now) {
-  if (ctx_.listener != nullptr) ctx_.listener->levels_changed(ctx_.index, now);
+  const std::uint32_t run = running();
+  const bool busy_now = stretch_.active;
+  if (ctx_.listener == nullptr || (run == reported_running_ && kv_used_ == reported_kv_ && busy_now == reported_busy_)) return;
+  const double gpus = busy_now == reported_busy_ ? 0.0 : busy_now ? ctx_.gpus : -static_cast<double>(ctx_.gpus);
+  ctx_.listener->levels_changed(ctx_.index, now, static_cast<double>(run) - reported_running_,
+                                static_cast<double>(kv_used_ - reported_kv_), gpus);
+  reported_running_ = run;
+  reported_kv_ = kv_used_;
+  reported_busy_ = busy_now;
 }
 
 }  // namespace capsim::inference

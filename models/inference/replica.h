@@ -32,8 +32,9 @@ class ReplicaListener {
  public:
   virtual ~ReplicaListener() = default;
   virtual void outstanding_changed(std::uint32_t replica) = 0;
-  /// The replica's batch, KV use or busy state may have changed at `now`.
-  virtual void levels_changed(std::uint32_t replica, SimTime now) = 0;
+  /// The replica's running sequences, KV blocks held or busy GPUs changed at `now` by these
+  /// amounts (the replica keeps what it last reported).
+  virtual void levels_changed(std::uint32_t replica, SimTime now, double running, double kv_blocks, double busy_gpus) = 0;
   /// Request `id` is done (completed, or rejected when `completed` is false); its pool slot is
   /// released right after this call.
   virtual void request_done(RequestId /*id*/, SimTime /*now*/, bool /*completed*/) {}
@@ -50,6 +51,10 @@ struct ReplicaContext {
   ReplicaListener* listener = nullptr;
   /// Trace replay: the block table Request::prefix_begin/prefix_blocks index (prefix caching).
   const std::vector<std::uint32_t>* block_table = nullptr;
+  std::uint32_t gpus = 1;  ///< GPUs the replica occupies (its busy level)
+  /// Where the replica keeps the generation its events carry, so that the owner can drop a
+  /// superseded event without touching the replica (null: the replica keeps it itself).
+  std::uint32_t* generation = nullptr;
 };
 
 class Replica {
@@ -171,8 +176,13 @@ class Replica {
   std::uint32_t outstanding_ = 0;
   std::int64_t kv_used_ = 0;
   Stretch stretch_;
-  std::uint32_t generation_ = 0;
-  bool in_event_ = false;         // completions in progress: submit() only queues  // events carry it; a cut makes the pending one stale
+  std::uint32_t own_generation_ = 0;  // events carry the generation; a cut makes the pending one stale
+  std::uint32_t& generation() { return ctx_.generation != nullptr ? *ctx_.generation : own_generation_; }
+  bool in_event_ = false;         // completions in progress: submit() only queues
+  // Levels as last reported to the listener.
+  std::uint32_t reported_running_ = 0;
+  std::int64_t reported_kv_ = 0;
+  bool reported_busy_ = false;
   std::uint64_t preemptions_ = 0, steps_ = 0, output_tokens_ = 0;
   std::uint64_t prefix_hit_tokens_ = 0, prompt_tokens_ = 0;
   std::unique_ptr<PrefixCache> prefix_cache_;  // only with prefix caching on

@@ -41,7 +41,7 @@ class Host final : public Component, public ReplicaListener {
     replica_[0].submit(id);
   }
   void outstanding_changed(std::uint32_t) override {}
-  void levels_changed(std::uint32_t, SimTime) override {}
+  void levels_changed(std::uint32_t, SimTime, double, double, double) override {}
   void request_done(RequestId id, SimTime now, bool completed) override {
     auto& q = (*reqs_)[of_[id]];
     if (!completed) {
