@@ -25,6 +25,7 @@ Cluster::Cluster(const ClusterSpec& spec, const InferenceSpec& inf, std::uint16_
   std::size_t n = 0;
   for (const auto& rg : spec.replicas) n += static_cast<std::size_t>(rg.count);
   replicas_.reserve(n);
+  generation_.assign(n, 0);  // replicas keep pointers into it: sized once
   for (const auto& rg : spec.replicas) {
     const ModelArch& arch = inf.models.at(static_cast<std::size_t>(rg.model));
     const ReplicaShape shape{rg.tensor_parallel, rg.pipeline_stages};
@@ -35,6 +36,8 @@ Cluster::Cluster(const ClusterSpec& spec, const InferenceSpec& inf, std::uint16_
     for (int k = 0; k < rg.count; ++k) {
       const auto ri = static_cast<std::uint32_t>(replicas_.size());
       ReplicaContext ctx{&engine, id_, ri, &pool, &metrics, index, too_long, this};
+      ctx.gpus = static_cast<std::uint32_t>(shape.gpus());
+      ctx.generation = &generation_[ri];
       replicas_.emplace_back(ctx, costs_.back(), spec.scheduler, mem.kv_blocks);
       replica_gpus_.push_back(static_cast<std::uint32_t>(shape.gpus()));
       replica_group_.push_back(static_cast<std::uint32_t>(rg.model));
@@ -43,7 +46,6 @@ Cluster::Cluster(const ClusterSpec& spec, const InferenceSpec& inf, std::uint16_
       total_blocks_ += static_cast<double>(mem.kv_blocks);
     }
   }
-  levels_.resize(replicas_.size());
   available_.assign(replicas_.size(), 1);
   held_.assign(replicas_.size(), 0);
   double replica_gpus = 0;
@@ -256,21 +258,23 @@ void Cluster::outstanding_changed(std::uint32_t replica) {
   fix_bucket_min(g);
 }
 
-void Cluster::levels_changed(std::uint32_t replica, SimTime now) {
-  const Replica& r = replicas_[replica];
-  Levels& l = levels_[replica];
-  Levels cur{static_cast<double>(r.running()), static_cast<double>(r.kv_used_blocks()), 0.0, r.busy()};
-  if (cur.running != l.running) running_.add(now, cur.running - l.running);
-  if (cur.kv != l.kv) kv_.add(now, cur.kv - l.kv);
-  if (track_fill_) {
-    cur.fill = r.batch_fill();
-    if (cur.fill != l.fill) fill_.add(now, cur.fill - l.fill);
-  }
-  if (cur.busy != l.busy) busy_gpus_.add(now, cur.busy ? replica_gpus_[replica] : -static_cast<double>(replica_gpus_[replica]));
-  l = cur;
+void Cluster::levels_changed(std::uint32_t /*replica*/, SimTime now, double running, double kv_blocks, double busy_gpus,
+                             double fill) {
+  if (running != 0) running_.add(now, running);
+  if (kv_blocks != 0) kv_.add(now, kv_blocks);
+  if (busy_gpus != 0) busy_gpus_.add(now, busy_gpus);
+  if (fill != 0) fill_.add(now, fill);
 }
 
-void Cluster::handle(const Event& e) { replicas_[static_cast<std::size_t>(e.data & 0xFFFFFFFFu)].on_event(e.data); }
+void Cluster::track_batch_fill() {
+  for (auto& r : replicas_) r.track_batch_fill();
+}
+
+void Cluster::handle(const Event& e) {
+  const auto replica = static_cast<std::size_t>(e.data & 0xFFFFFFFFu);
+  if ((e.data >> 32) != generation_[replica]) return;  // superseded: the replica is not touched
+  replicas_[replica].on_event(e.data);
+}
 
 namespace {
 std::uint64_t sum_output_tokens(const std::vector<Replica>& rs) {

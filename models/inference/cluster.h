@@ -54,7 +54,8 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   [[nodiscard]] std::uint32_t available_replicas(std::uint16_t model) const;
   void handle(const Event& e) override;
   void outstanding_changed(std::uint32_t replica) override;
-  void levels_changed(std::uint32_t replica, SimTime now) override;
+  void levels_changed(std::uint32_t replica, SimTime now, double running, double kv_blocks, double busy_gpus,
+                      double fill) override;
 
   void reset_stats();
   /// batch_size:<name> (mean running sequences per replica), kv_occupancy:<name> (share of KV
@@ -93,7 +94,7 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   [[nodiscard]] bool replica_serves(std::size_t i, std::uint16_t model) const { return replica_group_[i] == group_of(model); }
   /// Starts keeping the batch fill (Replica::batch_fill(), how full continuous batching is),
   /// summed over replicas.
-  void track_batch_fill() { track_fill_ = true; }
+  void track_batch_fill();
   /// The summed batch fill's time-weighted mean since the previous call (or since tracking began).
   [[nodiscard]] double take_batch_fill(SimTime now) { return fill_.take_interval_mean(now); }
   [[nodiscard]] std::int64_t gpus_per_server() const { return spec_.gpus_per_server; }
@@ -122,10 +123,6 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
     std::uint32_t bucket_min = 0;
     std::size_t next = 0;
     std::uint32_t available = 0;  // replicas taking requests
-  };
-  struct Levels {
-    double running = 0, kv = 0, fill = 0;
-    bool busy = false;
   };
   std::uint32_t pick(ModelGroup& g);
   [[nodiscard]] std::uint32_t group_of(std::uint16_t model) const;  // Request::model -> groups_ index
@@ -161,11 +158,10 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   std::vector<std::uint32_t> outstanding_;     // each replica's count as last told (its bucket)
   std::vector<ModelGroup> groups_;             // by model index (empty when not served)
   std::vector<std::uint32_t> route_;           // Request::model -> catalog index (empty: identity)
-  std::vector<Levels> levels_;
+  std::vector<std::uint32_t> generation_;      // each replica's event generation (see ReplicaContext)
   std::int64_t total_gpus_ = 0;
   double total_blocks_ = 0;
   TimeWeighted running_, kv_, busy_gpus_, available_gpus_;
-  bool track_fill_ = false;
   TimeWeighted fill_;  // sum over replicas of Replica::batch_fill() (only when tracked)
   std::uint64_t tokens_at_reset_ = 0, tokens_at_sample_ = 0;
   SimTime window_start_, last_sample_;

@@ -30,6 +30,7 @@ StepCostModel::StepCostModel(const ModelArch& arch, const GpuSpec& gpu, ReplicaS
     dc_.comm_per_seq = comm_seconds(two) - comm_seconds(one);
     dc_.comm_fixed = comm_seconds(one) - dc_.comm_per_seq;
   }
+  build_decode_table();
 }
 
 double StepCostModel::compute_seconds(const StepShape& s) const {
@@ -75,6 +76,31 @@ double StepCostModel::step_seconds(const StepShape& s) const {
     t = std::max(compute_seconds(s), memory_seconds(s)) + comm_seconds(s) + eff_.step_overhead_s;
   }
   return t / eff_.multiplier;
+}
+
+void StepCostModel::build_decode_table() {
+  decode_table_.clear();
+  for (std::uint32_t b = 0; b < kDecodeTable; ++b) decode_table_.push_back(compute_decode_lines(b));
+}
+
+StepCostModel::DecodeLines StepCostModel::compute_decode_lines(std::uint32_t seqs) const {
+  DecodeLines l;
+  const double b = seqs;
+  if (profile_) {
+    const StepProfile& p = *profile_;
+    l.compute = l.memory = p.intercept_s + p.per_decode_seq_s * b;
+    l.compute_per_token = l.memory_per_token = p.per_context_token_s;
+  } else {
+    StepShape s;
+    s.decode_seqs = seqs;
+    l.compute = compute_seconds(s);
+    l.compute_per_token = pair_flops_ / (peak_flops_ * eff_.mfu);
+    l.memory = memory_seconds(s);
+    l.memory_per_token = kv_bytes_ / (peak_bw_ * eff_.mbu);
+    l.fixed = comm_seconds(s) + eff_.step_overhead_s;
+  }
+  const double m = eff_.multiplier;
+  return DecodeLines{l.compute / m, l.compute_per_token / m, l.memory / m, l.memory_per_token / m, l.fixed / m};
 }
 
 StepProfile fit_profile(const std::vector<StepShape>& shapes, const std::vector<double>& seconds) {

@@ -71,66 +71,22 @@ class StepCostModel {
     const double t = (compute > memory ? compute : memory) + dc_.comm_fixed + dc_.comm_per_seq * b + eff_.step_overhead_s;
     return t / eff_.multiplier;
   }
-  /// Decode-only steps of a fixed batch of `seqs` sequences whose summed context starts at
-  /// `context0` and grows by `seqs` a step: step(k) is decode_seconds(seqs, context0 + k seqs) in
-  /// whole nanoseconds (at least 1), the same value, with the batch's terms computed once.
-  class DecodeSteps {
-   public:
-    DecodeSteps() = default;
-    DecodeSteps(const StepCostModel& m, std::uint32_t seqs, double context0)
-        : m_(&m), seqs_(seqs), linear_(m.linear_decode_), b_(seqs), context0_(context0) {
-      const Efficiency& e = m.eff_;
-      flops_b_ = m.dc_.flops_per_seq * b_;
-      pair_flops_ = m.pair_flops_;
-      compute_den_ = m.peak_flops_ * e.mfu;
-      weight_bytes_ = m.dc_.weight_bytes;
-      kv_bytes_ = m.kv_bytes_;
-      memory_den_ = m.peak_bw_ * e.mbu;
-      comm_fixed_ = m.dc_.comm_fixed;
-      comm_b_ = m.dc_.comm_per_seq * b_;
-      overhead_ = e.step_overhead_s;
-      multiplier_ = e.multiplier;
-    }
-    [[nodiscard]] SimTime step(std::int64_t k) const {
-      const double context = context0_ + static_cast<double>(k) * b_;
-      return at_least_1ns(linear_ ? linear(context) : m_->decode_seconds(seqs_, context));
-    }
-    /// Adds the times of steps k, k + 1, ... to `t` while k < end and t <= until.
-    void advance(SimTime& t, std::int64_t& k, std::int64_t end, SimTime until) const {
-      if (!linear_) {
-        for (; k < end && t <= until; ++k) t += step(k);
-        return;
-      }
-      // The replica's inner loop: a local copy keeps every term in a register.
-      const DecodeSteps d = *this;
-      SimTime tt = t;
-      std::int64_t kk = k;
-      for (; kk < end && tt <= until; ++kk) tt += at_least_1ns(d.linear(d.context0_ + static_cast<double>(kk) * d.b_));
-      t = tt;
-      k = kk;
-    }
-
-   private:
-    static SimTime at_least_1ns(double seconds) { return std::max(SimTime::ns(1), SimTime::seconds(seconds)); }
-    // decode_seconds() of a dense model, term by term in the same order.
-    [[nodiscard]] double linear(double context) const {
-      const double compute = (flops_b_ + pair_flops_ * context) / compute_den_;
-      const double memory = (weight_bytes_ + kv_bytes_ * (context + b_)) / memory_den_;
-      double t = (compute > memory ? compute : memory) + comm_fixed_ + comm_b_ + overhead_;
-      if (multiplier_ != 1.0) t /= multiplier_;  // x / 1 is x
-      return t;
-    }
-    const StepCostModel* m_ = nullptr;
-    std::uint32_t seqs_ = 0;
-    bool linear_ = false;
-    double b_ = 0, context0_ = 0, flops_b_ = 0, pair_flops_ = 0, compute_den_ = 1, weight_bytes_ = 0, kv_bytes_ = 0,
-           memory_den_ = 1, comm_fixed_ = 0, comm_b_ = 0, overhead_ = 0, multiplier_ = 1;
+  /// For a fixed batch of `seqs` decode-only sequences, the step time as a function of their
+  /// summed context c is max(compute + compute_per_token c, memory + memory_per_token c) +
+  /// fixed seconds (the multiplier applied): the roofline's two terms are affine in c. A fitted
+  /// profile is one affine function (both pairs equal, fixed 0).
+  struct DecodeLines {
+    double compute = 0, compute_per_token = 0, memory = 0, memory_per_token = 0, fixed = 0;
   };
+  [[nodiscard]] DecodeLines decode_lines(std::uint32_t seqs) const {
+    return seqs < decode_table_.size() ? decode_table_[seqs] : compute_decode_lines(seqs);
+  }
 
   /// Replaces the roofline with a fitted profile.
   void use_profile(const StepProfile& p) {
     profile_ = std::make_shared<StepProfile>(p);
     linear_decode_ = false;
+    build_decode_table();
   }
 
   // The roofline's terms, exposed for validation.
@@ -159,6 +115,12 @@ class StepCostModel {
   };
   DecodeCoefficients dc_;
   bool linear_decode_ = false;
+  // decode_lines() of the batch sizes most replicas run, computed once (a decode stretch
+  // starts with a lookup).
+  static constexpr std::uint32_t kDecodeTable = 512;
+  std::vector<DecodeLines> decode_table_;
+  void build_decode_table();
+  [[nodiscard]] DecodeLines compute_decode_lines(std::uint32_t seqs) const;
 };
 
 /// Least-squares fit of a profile to measured rows; throws std::invalid_argument when the rows

@@ -83,20 +83,15 @@ void Replica::submit(RequestId id) {
     return;
   }
   if (stretch_.mixed) return;  // the step in progress ends with an event that plans the next
-  // A decode stretch: find the step in progress; the request can join at its end.
-  // Arrivals come in time order, so the scan resumes where the previous one stopped.
-  SimTime t = stretch_.scan_t;
-  std::int64_t k = stretch_.scan_k;
-  stretch_.decode.advance(t, k, stretch_.steps, now);
-  stretch_.scan_t = t;
-  stretch_.scan_k = k;
+  // A decode stretch: the request can join at the end of the step in progress.
+  const std::int64_t k = stretch_.decode.steps_to_pass(now - stretch_.start, stretch_.steps);
   if (k >= stretch_.steps || !head_admissible(iter_ + k)) return;
   stretch_.steps = k;
-  set_stretch_event(t);
+  set_stretch_event(stretch_.start + stretch_.decode.elapsed(k));
 }
 
 void Replica::on_event(std::uint64_t data) {
-  if ((data >> 32) != generation_) return;  // superseded by a cut
+  if ((data >> 32) != generation()) return;  // superseded by a cut
   const SimTime now = ctx_.engine->now();
   in_event_ = true;
   finish_steps(now, stretch_.steps);
@@ -106,8 +101,8 @@ void Replica::on_event(std::uint64_t data) {
 
 void Replica::set_stretch_event(SimTime end) {
   stretch_.end = end;
-  ++generation_;
-  ctx_.engine->schedule(end, ctx_.target, kEventKind, (std::uint64_t{generation_} << 32) | ctx_.index, Priority::kHigh);
+  ++generation();
+  ctx_.engine->schedule(end, ctx_.target, kEventKind, (std::uint64_t{generation()} << 32) | ctx_.index, Priority::kHigh);
 }
 
 bool Replica::head_admissible(std::int64_t iter) const {
@@ -371,13 +366,8 @@ void Replica::start_decode_stretch(SimTime now) {
   stretch_.start = now;
   stretch_.b = decoders_;
   stretch_.context0 = static_cast<double>(context_base_ + static_cast<std::int64_t>(decoders_) * iter_);
-  stretch_.decode = StepCostModel::DecodeSteps(*cost_, decoders_, stretch_.context0);
-  stretch_.scan_t = now;
-  stretch_.scan_k = 0;
-  SimTime t = now;
-  std::int64_t k = 0;
-  stretch_.decode.advance(t, k, n, SimTime::max());
-  set_stretch_event(t);
+  stretch_.decode = DecodeRun(*cost_, decoders_, stretch_.context0);
+  set_stretch_event(now + stretch_.decode.elapsed(n));
 }
 
 void Replica::evict_all(std::vector<RequestId>& out, bool cold_cache) {
@@ -398,7 +388,7 @@ void Replica::evict_all(std::vector<RequestId>& out, bool cold_cache) {
   admit_counter_ = 0;
   outstanding_ = 0;
   stretch_ = Stretch{};
-  ++generation_;  // the pending step event is now stale
+  ++generation();  // the pending step event is now stale
   if (cold_cache && prefix_cache_) prefix_cache_ = std::make_unique<PrefixCache>(prefix_cache_->capacity());
   update_levels(ctx_.engine->now());
   if (ctx_.listener != nullptr) ctx_.listener->outstanding_changed(ctx_.index);
@@ -412,7 +402,20 @@ double Replica::batch_fill() const {
 }
 
 void Replica::update_levels(SimTime now) {
-  if (ctx_.listener != nullptr) ctx_.listener->levels_changed(ctx_.index, now);
+  const std::uint32_t run = running();
+  const bool busy_now = stretch_.active;
+  const double fill = track_fill_ ? batch_fill() : 0.0;
+  if (ctx_.listener == nullptr ||
+      (run == reported_running_ && kv_used_ == reported_kv_ && busy_now == reported_busy_ && fill == reported_fill_)) {
+    return;
+  }
+  const double gpus = busy_now == reported_busy_ ? 0.0 : busy_now ? ctx_.gpus : -static_cast<double>(ctx_.gpus);
+  ctx_.listener->levels_changed(ctx_.index, now, static_cast<double>(run) - reported_running_,
+                                static_cast<double>(kv_used_ - reported_kv_), gpus, fill - reported_fill_);
+  reported_running_ = run;
+  reported_kv_ = kv_used_;
+  reported_busy_ = busy_now;
+  reported_fill_ = fill;
 }
 
 }  // namespace capsim::inference

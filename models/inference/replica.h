@@ -3,8 +3,9 @@
 // (a request joins or leaves the batch only at a step boundary; each step's time comes from the
 // cost model and is rounded to the nanosecond), but O(1) events per request: while the batch's
 // composition stays the same (decode only, nobody joins, nobody finishes, KV not exhausted) the
-// replica sums the steps' times in a loop without events and schedules one event where the
-// composition next changes.
+// steps' times are summed in closed form (DecodeRun: the run's elapsed time is the exact sum of
+// its steps, rounded once to the nanosecond) and one event is scheduled where the composition
+// next changes.
 //
 // Policies (docs/inference.md): FCFS waiting queue, preempted requests first; admission while
 // the batch limit and KV blocks allow; prefill as its own iterations, or chunked and mixed with
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "models/inference/cost_model.h"
+#include "models/inference/decode_run.h"
 #include "models/inference/inference_spec.h"
 #include "models/inference/prefix_cache.h"
 #include "models/request.h"
@@ -30,8 +32,10 @@ class ReplicaListener {
  public:
   virtual ~ReplicaListener() = default;
   virtual void outstanding_changed(std::uint32_t replica) = 0;
-  /// The replica's batch, KV use or busy state may have changed at `now`.
-  virtual void levels_changed(std::uint32_t replica, SimTime now) = 0;
+  /// The replica's running sequences, KV blocks held, busy GPUs or batch fill (0 unless tracked)
+  /// changed at `now` by these amounts (the replica keeps what it last reported).
+  virtual void levels_changed(std::uint32_t replica, SimTime now, double running, double kv_blocks, double busy_gpus,
+                              double fill) = 0;
   /// Request `id` is done (completed, or rejected when `completed` is false); its pool slot is
   /// released right after this call.
   virtual void request_done(RequestId /*id*/, SimTime /*now*/, bool /*completed*/) {}
@@ -48,6 +52,10 @@ struct ReplicaContext {
   ReplicaListener* listener = nullptr;
   /// Trace replay: the block table Request::prefix_begin/prefix_blocks index (prefix caching).
   const std::vector<std::uint32_t>* block_table = nullptr;
+  std::uint32_t gpus = 1;  ///< GPUs the replica occupies (its busy level)
+  /// Where the replica keeps the generation its events carry, so that the owner can drop a
+  /// superseded event without touching the replica (null: the replica keeps it itself).
+  std::uint32_t* generation = nullptr;
 };
 
 class Replica {
@@ -69,6 +77,8 @@ class Replica {
   /// KV blocks held / KV blocks, and the step's tokens / the iteration's token budget (a step
   /// with prefill: a prefill-bound replica runs small batches but full iterations).
   [[nodiscard]] double batch_fill() const;
+  /// Reports batch_fill() with the other levels from now on (it costs a few operations a step).
+  void track_batch_fill() { track_fill_ = true; }
   /// KV blocks held at the last step boundary.
   [[nodiscard]] std::int64_t kv_used_blocks() const { return kv_used_; }
   [[nodiscard]] std::int64_t kv_blocks() const { return total_blocks_; }
@@ -122,10 +132,7 @@ class Replica {
     SimTime end;
     std::uint32_t b = 0;          // decoders
     double context0 = 0;          // their summed context at the first step
-    StepCostModel::DecodeSteps decode;  // step k's time
-    // Progress of the scan for the step in progress, resumed by the next arrival.
-    SimTime scan_t;
-    std::int64_t scan_k = 0;
+    DecodeRun decode;             // its steps' times, in closed form
   };
 
   void plan(SimTime now);
@@ -178,8 +185,15 @@ class Replica {
   std::int64_t kv_used_ = 0;
   double step_token_share_ = 0;   // the step in progress: its tokens over the token budget (steps with prefill)
   Stretch stretch_;
-  std::uint32_t generation_ = 0;
-  bool in_event_ = false;         // completions in progress: submit() only queues  // events carry it; a cut makes the pending one stale
+  std::uint32_t own_generation_ = 0;  // events carry the generation; a cut makes the pending one stale
+  std::uint32_t& generation() { return ctx_.generation != nullptr ? *ctx_.generation : own_generation_; }
+  bool in_event_ = false;         // completions in progress: submit() only queues
+  // Levels as last reported to the listener.
+  std::uint32_t reported_running_ = 0;
+  std::int64_t reported_kv_ = 0;
+  bool reported_busy_ = false;
+  bool track_fill_ = false;
+  double reported_fill_ = 0;
   std::uint64_t preemptions_ = 0, steps_ = 0, output_tokens_ = 0;
   std::uint64_t prefix_hit_tokens_ = 0, prompt_tokens_ = 0;
   std::unique_ptr<PrefixCache> prefix_cache_;  // only with prefix caching on

@@ -1,13 +1,17 @@
 #pragma once
 // The slow reference: the same scheduling policy as models/inference/replica.h, written
-// independently as a plain loop over every iteration (no events, no closed forms, every
-// quantity recomputed from scratch each step). The fast replica must give the same times.
+// independently as a plain loop over every iteration (no events, every quantity recomputed from
+// scratch each step). The fast replica must give the same times. Time follows the replica's
+// rule: a step with prefill work takes its step time rounded to the nanosecond; a run of
+// decode-only steps of an unchanged batch ends its k-th step at the run's start plus
+// DecodeRun::elapsed(k) (the exact sum, rounded once), whose arithmetic decode_run_test checks.
 #include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <vector>
 
 #include "models/inference/cost_model.h"
+#include "models/inference/decode_run.h"
 #include "models/inference/inference_spec.h"
 #include "sim/engine/time.h"
 
@@ -59,6 +63,10 @@ inline Stats simulate(std::vector<Req>& reqs, const StepCostModel& cost, const S
     }
     waiting.push_back(Seq{i, r.input});
   };
+  bool run_open = false;  // the last step was decode-only and the batch has not changed since
+  SimTime run_start;
+  std::int64_t run_steps = 0;
+  DecodeRun run;
   for (;;) {
     if (running.empty() && waiting.empty() && preempted.empty()) {
       if (next == reqs.size()) break;
@@ -81,6 +89,7 @@ inline Stats simulate(std::vector<Req>& reqs, const StepCostModel& cost, const S
         v.decoding = false;
         preempted.push_back(v);
         ++st.preemptions;
+        run_open = false;
       }
     }
     // Schedule one iteration.
@@ -137,7 +146,18 @@ inline Stats simulate(std::vector<Req>& reqs, const StepCostModel& cost, const S
       }
       sh.decode_context = static_cast<double>(ctx);
     }
-    t += std::max(SimTime::ns(1), SimTime::seconds(cost.step_seconds(sh)));
+    if (chunks.empty()) {
+      if (!run_open) {
+        run = DecodeRun(cost, sh.decode_seqs, sh.decode_context);
+        run_start = t;
+        run_steps = 0;
+        run_open = true;
+      }
+      t = run_start + run.elapsed(++run_steps);
+    } else {
+      run_open = false;
+      t += std::max(SimTime::ns(1), SimTime::seconds(cost.step_seconds(sh)));
+    }
     ++st.steps;
     // Apply the iteration.
     std::vector<bool> was_decoding(running.size());
@@ -161,6 +181,7 @@ inline Stats simulate(std::vector<Req>& reqs, const StepCostModel& cost, const S
       if (s.decoding && s.generated >= reqs[s.req].output) {
         reqs[s.req].done = t;
         running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
+        run_open = false;
       }
     }
   }

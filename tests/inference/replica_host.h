@@ -19,6 +19,7 @@ class Host final : public Component, public ReplicaListener {
     ReplicaContext ctx{&engine,   id_, 0, &pool, &metrics_, ServiceMetrics::kNone, metrics_.reason("context_too_long"),
                        this,      block_table};
     replica_.emplace_back(ctx, cost, opt, blocks);
+    replica_[0].track_batch_fill();
   }
   void run(std::vector<reference::Req>& reqs) {
     for (std::size_t i = 0; i < reqs.size(); ++i) engine.schedule(reqs[i].arrival, id_, kArrive, i);
@@ -41,7 +42,9 @@ class Host final : public Component, public ReplicaListener {
     replica_[0].submit(id);
   }
   void outstanding_changed(std::uint32_t) override {}
-  void levels_changed(std::uint32_t, SimTime now) override { fills.emplace_back(now, replica_[0].batch_fill()); }
+  void levels_changed(std::uint32_t, SimTime now, double, double, double, double) override {
+    fills.emplace_back(now, replica_[0].batch_fill());
+  }
   void request_done(RequestId id, SimTime now, bool completed) override {
     auto& q = (*reqs_)[of_[id]];
     if (!completed) {

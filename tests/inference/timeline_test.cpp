@@ -31,6 +31,13 @@ double hand_step(double prefill_tokens, double prefill_seqs, double pairs, doubl
 SimTime st(double s) { return SimTime::seconds(s); }
 double prefill(double p) { return hand_step(p, 1, p * (p + 1) / 2, p, 0, 0); }
 double decode(double seqs, double ctx) { return hand_step(0, 0, 0, 0, seqs, ctx); }
+// A run of decode steps of one batch (summed contexts listed step by step): its steps' exact
+// times added up, rounded once.
+SimTime decode_run(double seqs, std::initializer_list<double> contexts) {
+  double s = 0;
+  for (const double c : contexts) s += decode(seqs, c);
+  return st(s);
+}
 
 struct Run {
   std::vector<reference::Req> reqs;
@@ -55,10 +62,8 @@ TEST_CASE("timeline: one request alone") {
   const Run r = run({{SimTime::zero(), 1000, 5}}, opt, 100000);
   const SimTime ttft = st(prefill(1000));
   CHECK(r.reqs[0].first_token == ttft);
-  // Four more tokens, each a decode step over a context one longer than the last.
-  SimTime t = ttft;
-  for (double ctx : {1001.0, 1002.0, 1003.0, 1004.0}) t += st(decode(1, ctx));
-  CHECK(r.reqs[0].done == t);
+  // Four more tokens, each a decode step over a context one longer than the last, in one run.
+  CHECK(r.reqs[0].done == ttft + decode_run(1, {1001, 1002, 1003, 1004}));
   CHECK(r.stats.steps == 5);
   // Decode at batch 1 is memory-bound: weights plus 1,002 tokens of KV over bandwidth x mbu.
   CHECK(decode(1, 1001) == Approx((13.48e9 + 1002 * 524288.0) / (2.039e12 * 0.8) + 0.5e-3).epsilon(0.002));
@@ -87,11 +92,11 @@ TEST_CASE("timeline: a full KV cache makes a request queue, then preempts") {
     const Run r = run({{SimTime::zero(), 4, 4}, {SimTime::zero(), 4, 4}}, opt, 10);
     SimTime t = st(prefill(4));
     CHECK(r.reqs[0].first_token == t);
-    for (double ctx : {5.0, 6.0, 7.0}) t += st(decode(1, ctx));
+    t += decode_run(1, {5, 6, 7});
     CHECK(r.reqs[0].done == t);
     t += st(prefill(4));
     CHECK(r.reqs[1].first_token == t);
-    for (double ctx : {5.0, 6.0, 7.0}) t += st(decode(1, ctx));
+    t += decode_run(1, {5, 6, 7});
     CHECK(r.reqs[1].done == t);
     CHECK(r.stats.preemptions == 0);
   }
@@ -104,8 +109,7 @@ TEST_CASE("timeline: a full KV cache makes a request queue, then preempts") {
     t += st(prefill(4));  // B's prefill; A waits (no chunking)
     CHECK(r.reqs[1].first_token == t);
     t += st(decode(2, 5 + 5));
-    t += st(decode(1, 6));
-    t += st(decode(1, 7));
+    t += decode_run(1, {6, 7});  // A alone from here
     CHECK(r.reqs[0].done == t);
     t += st(prefill(6));  // recompute: prompt plus B's two tokens, giving its third
     t += st(decode(1, 7));
