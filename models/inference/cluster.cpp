@@ -1,6 +1,5 @@
 #include "models/inference/cluster.h"
 
-#include <algorithm>
 #include <limits>
 #include <stdexcept>
 
@@ -258,12 +257,10 @@ void Cluster::outstanding_changed(std::uint32_t replica) {
   fix_bucket_min(g);
 }
 
-void Cluster::levels_changed(std::uint32_t /*replica*/, SimTime now, double running, double kv_blocks, double busy_gpus,
-                             double fill) {
+void Cluster::levels_changed(std::uint32_t /*replica*/, SimTime now, double running, double kv_blocks, double busy_gpus) {
   if (running != 0) running_.add(now, running);
   if (kv_blocks != 0) kv_.add(now, kv_blocks);
   if (busy_gpus != 0) busy_gpus_.add(now, busy_gpus);
-  if (fill != 0) fill_.add(now, fill);
 }
 
 void Cluster::track_batch_fill() {

@@ -54,8 +54,8 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   [[nodiscard]] std::uint32_t available_replicas(std::uint16_t model) const;
   void handle(const Event& e) override;
   void outstanding_changed(std::uint32_t replica) override;
-  void levels_changed(std::uint32_t replica, SimTime now, double running, double kv_blocks, double busy_gpus,
-                      double fill) override;
+  void levels_changed(std::uint32_t replica, SimTime now, double running, double kv_blocks, double busy_gpus) override;
+  void batch_fill_changed(std::uint32_t /*replica*/, SimTime now, double delta) override { fill_.add(now, delta); }
 
   void reset_stats();
   /// batch_size:<name> (mean running sequences per replica), kv_occupancy:<name> (share of KV

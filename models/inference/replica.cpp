@@ -402,19 +402,22 @@ double Replica::batch_fill() const {
 }
 
 void Replica::update_levels(SimTime now) {
+  if (track_fill_) report_batch_fill(now);
   const std::uint32_t run = running();
   const bool busy_now = stretch_.active;
-  const double fill = track_fill_ ? batch_fill() : 0.0;
-  if (ctx_.listener == nullptr ||
-      (run == reported_running_ && kv_used_ == reported_kv_ && busy_now == reported_busy_ && fill == reported_fill_)) {
-    return;
-  }
+  if (ctx_.listener == nullptr || (run == reported_running_ && kv_used_ == reported_kv_ && busy_now == reported_busy_)) return;
   const double gpus = busy_now == reported_busy_ ? 0.0 : busy_now ? ctx_.gpus : -static_cast<double>(ctx_.gpus);
   ctx_.listener->levels_changed(ctx_.index, now, static_cast<double>(run) - reported_running_,
-                                static_cast<double>(kv_used_ - reported_kv_), gpus, fill - reported_fill_);
+                                static_cast<double>(kv_used_ - reported_kv_), gpus);
   reported_running_ = run;
   reported_kv_ = kv_used_;
   reported_busy_ = busy_now;
+}
+
+void Replica::report_batch_fill(SimTime now) {
+  const double fill = batch_fill();
+  if (ctx_.listener == nullptr || fill == reported_fill_) return;
+  ctx_.listener->batch_fill_changed(ctx_.index, now, fill - reported_fill_);
   reported_fill_ = fill;
 }
 

@@ -32,10 +32,11 @@ class ReplicaListener {
  public:
   virtual ~ReplicaListener() = default;
   virtual void outstanding_changed(std::uint32_t replica) = 0;
-  /// The replica's running sequences, KV blocks held, busy GPUs or batch fill (0 unless tracked)
-  /// changed at `now` by these amounts (the replica keeps what it last reported).
-  virtual void levels_changed(std::uint32_t replica, SimTime now, double running, double kv_blocks, double busy_gpus,
-                              double fill) = 0;
+  /// The replica's running sequences, KV blocks held or busy GPUs changed at `now` by these
+  /// amounts (the replica keeps what it last reported).
+  virtual void levels_changed(std::uint32_t replica, SimTime now, double running, double kv_blocks, double busy_gpus) = 0;
+  /// Replica::batch_fill() changed at `now` by `delta` (only once Replica::track_batch_fill()).
+  virtual void batch_fill_changed(std::uint32_t /*replica*/, SimTime /*now*/, double /*delta*/) {}
   /// Request `id` is done (completed, or rejected when `completed` is false); its pool slot is
   /// released right after this call.
   virtual void request_done(RequestId /*id*/, SimTime /*now*/, bool /*completed*/) {}
@@ -77,7 +78,7 @@ class Replica {
   /// KV blocks held / KV blocks, and the step's tokens / the iteration's token budget (a step
   /// with prefill: a prefill-bound replica runs small batches but full iterations).
   [[nodiscard]] double batch_fill() const;
-  /// Reports batch_fill() with the other levels from now on (it costs a few operations a step).
+  /// Reports changes of batch_fill() to the listener from now on (a few operations a step).
   void track_batch_fill() { track_fill_ = true; }
   /// KV blocks held at the last step boundary.
   [[nodiscard]] std::int64_t kv_used_blocks() const { return kv_used_; }
@@ -155,6 +156,7 @@ class Replica {
   void first_token(std::uint32_t slot, SimTime now);
   std::uint32_t new_slot();
   void update_levels(SimTime now);
+  void report_batch_fill(SimTime now);
 
   ReplicaContext ctx_;
   const StepCostModel* cost_;

@@ -7,7 +7,7 @@ namespace capsim::serving {
 
 namespace {
 constexpr double kSmoothing = 0.005;  // weight of the newest sample in the moving averages
-constexpr std::uint64_t kUnlimited = std::numeric_limits<std::uint64_t>::max();
+constexpr std::uint64_t kUnlimited = AdmissionQueue::kUnlimitedSlots;
 
 void smooth(double& avg, double sample) { avg = avg == 0 ? sample : avg + kSmoothing * (sample - avg); }
 }  // namespace

@@ -69,8 +69,9 @@ class AdmissionQueue {
   [[nodiscard]] std::uint64_t arrived(std::uint16_t model) const { return models_[model].arrived; }
   /// Moving average of the time from dispatch to completion of `model`'s requests.
   [[nodiscard]] double mean_service_s(std::uint16_t model) const { return models_[model].service_s; }
-  /// Requests `replicas` hold at once (max_outstanding_per_replica x replicas; unlimited: UINT64_MAX).
+  /// Requests `replicas` hold at once: max_outstanding_per_replica x replicas, or kUnlimitedSlots.
   [[nodiscard]] std::uint64_t slots(std::uint32_t replicas) const;
+  static constexpr std::uint64_t kUnlimitedSlots = std::numeric_limits<std::uint64_t>::max();
   /// Request::tier and Request::model values this queue knows.
   [[nodiscard]] std::size_t tiers() const { return by_priority_.size(); }
   [[nodiscard]] std::size_t models() const { return models_.size(); }
@@ -94,7 +95,10 @@ class AdmissionQueue {
     double service_s = 0;  // moving averages over completed requests
     double first_token_s = 0;
   };
-  [[nodiscard]] std::uint64_t capacity(std::uint16_t model) const { return slots(backend_.replicas_available(model)); }
+  [[nodiscard]] std::uint64_t capacity(std::uint16_t model) const {
+    return spec_.max_outstanding_per_replica ? slots(backend_.replicas_available(model)) : kUnlimitedSlots;
+  }
+
   [[nodiscard]] double ahead(const ModelState& s, std::uint16_t tier) const;
   [[nodiscard]] std::size_t next_tier(ModelState& s) const;
   void drain(std::uint16_t model, SimTime now);
