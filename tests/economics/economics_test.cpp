@@ -200,4 +200,14 @@ TEST_CASE("economics input errors are located") {
   CHECK_THAT(bad("  clusters: [{cluster: c, ownership: on_demand, price_per_gpu_hour: 1, "
                  "autoscale: {target: 0.5, quota_gpus: 4}}]\n"),
              Catch::Contains("quota is below min_servers"));
+  CHECK_THAT(bad("  clusters: [{cluster: c, ownership: on_demand, price_per_gpu_hour: 1, "
+                 "autoscale: {metric: batch_occupancy, target: 1.5}}]\n"),
+             Catch::Contains("economics.clusters[0].autoscale") && Catch::Contains("batch_occupancy target lies in (0, 1]"));
+  CHECK_THAT(bad("  clusters: [{cluster: c, ownership: on_demand, price_per_gpu_hour: 1, "
+                 "autoscale: {metric: queue_depth, target: 4, tier: api}}]\n"),
+             Catch::Contains("`tier` applies to the predicted_ttft metric only"));
+  CHECK_THAT(bad("  clusters: [{cluster: c, ownership: on_demand, price_per_gpu_hour: 1, autoscale: {metric: latency, target: 1}}]\n"),
+             Catch::Contains("predicted_ttft"));
+  CHECK_THAT(bad("  tiers: [{tier: api, leave_probability: 1.5}]\n"),
+             Catch::Contains("economics.tiers[0].leave_probability") && Catch::Contains("1"));
 }
