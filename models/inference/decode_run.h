@@ -39,9 +39,6 @@ class DecodeRun {
   // nanosecond) are summed one by one, each at least a nanosecond.
   [[nodiscard]] double loop_sum(std::int64_t k) const;
 
-  const StepCostModel* model_ = nullptr;
-  std::uint32_t seqs_ = 0;
-  double context0_ = 0;
   bool closed_ = true;
   // Step k takes a1 + b1 k for k < knee, and a2 + b2 k from the knee on.
   double a1_ = 0, b1_ = 0, a2_ = 0, b2_ = 0;

@@ -29,7 +29,7 @@ Replica::Replica(const ReplicaContext& ctx, const StepCostModel& cost, const Sch
       opt_(opt),
       total_blocks_(kv_blocks - cache_blocks(opt, kv_blocks)),
       block_(opt.block_size),
-      residue_count_(static_cast<std::size_t>(opt.block_size), 0) {
+      residue_heap_(opt.block_size > kInlineResidues ? static_cast<std::size_t>(opt.block_size) : 0, 0) {
   const auto prefix_blocks = cache_blocks(opt, kv_blocks) * opt.block_size / opt.prefix_block_tokens;
   if (prefix_blocks > 0) prefix_cache_ = std::make_unique<PrefixCache>(static_cast<std::size_t>(prefix_blocks));
 }
@@ -126,7 +126,7 @@ std::int64_t Replica::decode_blocks(std::int64_t iter) const {
   const std::int64_t whole = iter / block_;
   const std::int64_t m = iter - whole * block_;
   std::int64_t above = 0;  // decoders with residue p >= block - m cross one more boundary
-  for (std::int64_t p = block_ - m; p < block_; ++p) above += residue_count_[static_cast<std::size_t>(p)];
+  for (std::int64_t p = block_ - m; p < block_; ++p) above += residue_count(p);
   return sum_q_ + static_cast<std::int64_t>(decoders_) * whole + above;
 }
 
@@ -142,7 +142,7 @@ void Replica::add_decoder(std::uint32_t slot) {
     const std::int64_t y = need_offset(s) + block_ - 1;
     const std::int64_t q = floor_div(y, block_);
     sum_q_ += q;
-    ++residue_count_[static_cast<std::size_t>(y - q * block_)];
+    ++residue_count(y - q * block_);
   }
   const std::int64_t last = iter_ + (s.output - s.generated);
   finish_heap_.push_back(Finish{last, slot, s.version});
@@ -158,7 +158,7 @@ void Replica::remove_decoder(std::uint32_t slot) {
     const std::int64_t y = need_offset(s) + block_ - 1;
     const std::int64_t q = floor_div(y, block_);
     sum_q_ -= q;
-    --residue_count_[static_cast<std::size_t>(y - q * block_)];
+    --residue_count(y - q * block_);
   }
   ++s.version;  // its heap entry is now stale
 }
@@ -364,9 +364,7 @@ void Replica::start_decode_stretch(SimTime now) {
   stretch_.decoders_advance = true;
   stretch_.steps = n;
   stretch_.start = now;
-  stretch_.b = decoders_;
-  stretch_.context0 = static_cast<double>(context_base_ + static_cast<std::int64_t>(decoders_) * iter_);
-  stretch_.decode = DecodeRun(*cost_, decoders_, stretch_.context0);
+  stretch_.decode = DecodeRun(*cost_, decoders_, static_cast<double>(context_base_ + static_cast<std::int64_t>(decoders_) * iter_));
   set_stretch_event(now + stretch_.decode.elapsed(n));
 }
 
@@ -384,7 +382,8 @@ void Replica::evict_all(std::vector<RequestId>& out, bool cold_cache) {
   next_finish_ = kNever;
   decoders_ = 0;
   context_base_ = sum_q_ = static_blocks_ = iter_ = kv_used_ = 0;
-  std::fill(residue_count_.begin(), residue_count_.end(), 0);
+  residue_inline_.fill(0);
+  std::fill(residue_heap_.begin(), residue_heap_.end(), 0);
   admit_counter_ = 0;
   outstanding_ = 0;
   stretch_ = Stretch{};

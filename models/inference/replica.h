@@ -11,6 +11,7 @@
 // the batch limit and KV blocks allow; prefill as its own iterations, or chunked and mixed with
 // decodes under a token budget; preemption of the most recently admitted request by recompute
 // when the next step's KV does not fit.
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -131,8 +132,6 @@ class Replica {
     std::int64_t steps = 0;
     SimTime start;
     SimTime end;
-    std::uint32_t b = 0;          // decoders
-    double context0 = 0;          // their summed context at the first step
     DecodeRun decode;             // its steps' times, in closed form
   };
 
@@ -179,7 +178,16 @@ class Replica {
   std::uint32_t decoders_ = 0;
   std::int64_t context_base_ = 0;
   std::int64_t sum_q_ = 0;
-  std::vector<std::int64_t> residue_count_;
+  // Kept inside the replica for blocks of up to 32 tokens (one cache miss less per event).
+  static constexpr std::int64_t kInlineResidues = 32;
+  std::array<std::uint32_t, kInlineResidues> residue_inline_{};
+  std::vector<std::uint32_t> residue_heap_;
+  [[nodiscard]] std::uint32_t& residue_count(std::int64_t p) {
+    return block_ <= kInlineResidues ? residue_inline_[static_cast<std::size_t>(p)] : residue_heap_[static_cast<std::size_t>(p)];
+  }
+  [[nodiscard]] std::uint32_t residue_count(std::int64_t p) const {
+    return block_ <= kInlineResidues ? residue_inline_[static_cast<std::size_t>(p)] : residue_heap_[static_cast<std::size_t>(p)];
+  }
   std::int64_t static_blocks_ = 0;         // prefilling requests (and reserved outputs)
   std::int64_t iter_ = 0;                  // decode iterations so far
   std::uint32_t admit_counter_ = 0;
