@@ -265,6 +265,17 @@ void Cluster::levels_changed(std::uint32_t /*replica*/, SimTime now, double runn
 
 void Cluster::track_batch_fill() {
   for (auto& r : replicas_) r.track_batch_fill();
+  fill_taken_ = engine_.now();
+}
+
+double Cluster::take_batch_fill(SimTime now) {
+  double area = 0;
+  for (const auto& r : replicas_) area += r.batch_fill_area(now);
+  const auto span = static_cast<double>((now - fill_taken_).count_ns());
+  const double mean = span > 0 ? (area - fill_area_) / span : 0.0;
+  fill_area_ = area;
+  fill_taken_ = now;
+  return mean;
 }
 
 void Cluster::handle(const Event& e) {

@@ -55,7 +55,6 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   void handle(const Event& e) override;
   void outstanding_changed(std::uint32_t replica) override;
   void levels_changed(std::uint32_t replica, SimTime now, double running, double kv_blocks, double busy_gpus) override;
-  void batch_fill_changed(std::uint32_t /*replica*/, SimTime now, double delta) override { fill_.add(now, delta); }
 
   void reset_stats();
   /// batch_size:<name> (mean running sequences per replica), kv_occupancy:<name> (share of KV
@@ -92,11 +91,12 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   [[nodiscard]] std::uint32_t replica_gpus(std::size_t i) const { return replica_gpus_[i]; }
   /// Whether replica `i` serves `model` (a Request::model index, as mapped by map_models).
   [[nodiscard]] bool replica_serves(std::size_t i, std::uint16_t model) const { return replica_group_[i] == group_of(model); }
-  /// Starts keeping the batch fill (Replica::batch_fill(), how full continuous batching is),
-  /// summed over replicas.
+  /// Starts keeping each replica's batch fill (Replica::batch_fill(), how full continuous
+  /// batching is) over time.
   void track_batch_fill();
-  /// The summed batch fill's time-weighted mean since the previous call (or since tracking began).
-  [[nodiscard]] double take_batch_fill(SimTime now) { return fill_.take_interval_mean(now); }
+  /// The batch fill summed over replicas, time-averaged since the previous call (or since
+  /// tracking began). O(replicas): for a policy that looks now and then.
+  [[nodiscard]] double take_batch_fill(SimTime now);
   [[nodiscard]] std::int64_t gpus_per_server() const { return spec_.gpus_per_server; }
   [[nodiscard]] std::uint16_t index() const { return index_; }
 
@@ -162,7 +162,8 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   std::int64_t total_gpus_ = 0;
   double total_blocks_ = 0;
   TimeWeighted running_, kv_, busy_gpus_, available_gpus_;
-  TimeWeighted fill_;  // sum over replicas of Replica::batch_fill() (only when tracked)
+  double fill_area_ = 0;  // take_batch_fill(): summed batch-fill integrals at the previous call
+  SimTime fill_taken_;
   std::uint64_t tokens_at_reset_ = 0, tokens_at_sample_ = 0;
   SimTime window_start_, last_sample_;
 };

@@ -268,6 +268,7 @@ void Replica::plan(SimTime now) {
     }
   }
   update_levels(now);
+  if (track_fill_) integrate_batch_fill(now);
 }
 
 bool Replica::schedule_prefill(SimTime now) {
@@ -319,8 +320,7 @@ bool Replica::schedule_prefill(SimTime now) {
     take_chunk(slot, chunked ? std::min<std::int64_t>(rest, budget) : rest);
   }
   if (chunks_.empty()) return false;
-  const double step_tokens = sh.prefill_tokens + (chunked ? static_cast<double>(decoders_) : 0.0);
-  step_token_share_ = step_tokens / static_cast<double>(chunked ? opt_.chunk_size : opt_.max_batched_tokens);
+  step_tokens_ = sh.prefill_tokens + (chunked ? decoders_ : 0);
   stretch_.mixed = true;
   stretch_.decoders_advance = chunked;
   if (chunked) {
@@ -358,7 +358,7 @@ void Replica::start_decode_stretch(SimTime now) {
     }
     n = lo;
   }
-  step_token_share_ = 0;  // decode steps: one token a sequence, counted by the batch limit
+  step_tokens_ = 0;  // decode steps: one token a sequence, counted by the batch limit
   stretch_.active = true;
   stretch_.mixed = false;
   stretch_.decoders_advance = true;
@@ -390,6 +390,7 @@ void Replica::evict_all(std::vector<RequestId>& out, bool cold_cache) {
   ++generation();  // the pending step event is now stale
   if (cold_cache && prefix_cache_) prefix_cache_ = std::make_unique<PrefixCache>(prefix_cache_->capacity());
   update_levels(ctx_.engine->now());
+  if (track_fill_) integrate_batch_fill(ctx_.engine->now());
   if (ctx_.listener != nullptr) ctx_.listener->outstanding_changed(ctx_.index);
 }
 
@@ -397,11 +398,12 @@ double Replica::batch_fill() const {
   if (!waiting_.empty() || !preempted_.empty()) return 1.0;
   const double seqs = static_cast<double>(running()) / opt_.max_batch;
   const double kv = static_cast<double>(kv_used_) / static_cast<double>(total_blocks_);
-  return std::min(1.0, std::max({seqs, kv, stretch_.active ? step_token_share_ : 0.0}));
+  const double budget = opt_.chunked_prefill ? opt_.chunk_size : opt_.max_batched_tokens;
+  const double tokens = stretch_.active ? static_cast<double>(step_tokens_) / budget : 0.0;
+  return std::min(1.0, std::max({seqs, kv, tokens}));
 }
 
-void Replica::update_levels(SimTime now) {
-  if (track_fill_) report_batch_fill(now);
+inline void Replica::update_levels(SimTime now) {
   const std::uint32_t run = running();
   const bool busy_now = stretch_.active;
   if (ctx_.listener == nullptr || (run == reported_running_ && kv_used_ == reported_kv_ && busy_now == reported_busy_)) return;
@@ -413,11 +415,12 @@ void Replica::update_levels(SimTime now) {
   reported_busy_ = busy_now;
 }
 
-void Replica::report_batch_fill(SimTime now) {
+void Replica::integrate_batch_fill(SimTime now) {
   const double fill = batch_fill();
-  if (ctx_.listener == nullptr || fill == reported_fill_) return;
-  ctx_.listener->batch_fill_changed(ctx_.index, now, fill - reported_fill_);
-  reported_fill_ = fill;
+  if (fill == fill_) return;
+  fill_area_ = batch_fill_area(now);
+  fill_since_ = now;
+  fill_ = fill;
 }
 
 }  // namespace capsim::inference

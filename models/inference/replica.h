@@ -36,8 +36,6 @@ class ReplicaListener {
   /// The replica's running sequences, KV blocks held or busy GPUs changed at `now` by these
   /// amounts (the replica keeps what it last reported).
   virtual void levels_changed(std::uint32_t replica, SimTime now, double running, double kv_blocks, double busy_gpus) = 0;
-  /// Replica::batch_fill() changed at `now` by `delta` (only once Replica::track_batch_fill()).
-  virtual void batch_fill_changed(std::uint32_t /*replica*/, SimTime /*now*/, double /*delta*/) {}
   /// Request `id` is done (completed, or rejected when `completed` is false); its pool slot is
   /// released right after this call.
   virtual void request_done(RequestId /*id*/, SimTime /*now*/, bool /*completed*/) {}
@@ -79,8 +77,12 @@ class Replica {
   /// KV blocks held / KV blocks, and the step's tokens / the iteration's token budget (a step
   /// with prefill: a prefill-bound replica runs small batches but full iterations).
   [[nodiscard]] double batch_fill() const;
-  /// Reports changes of batch_fill() to the listener from now on (a few operations a step).
+  /// Integrates batch_fill() over time from now on (a few operations a step boundary).
   void track_batch_fill() { track_fill_ = true; }
+  /// The integral of batch_fill() over time since tracking began, in fill x nanoseconds.
+  [[nodiscard]] double batch_fill_area(SimTime now) const {
+    return fill_area_ + fill_ * static_cast<double>((now - fill_since_).count_ns());
+  }
   /// KV blocks held at the last step boundary.
   [[nodiscard]] std::int64_t kv_used_blocks() const { return kv_used_; }
   [[nodiscard]] std::int64_t kv_blocks() const { return total_blocks_; }
@@ -155,7 +157,7 @@ class Replica {
   void first_token(std::uint32_t slot, SimTime now);
   std::uint32_t new_slot();
   void update_levels(SimTime now);
-  void report_batch_fill(SimTime now);
+  void integrate_batch_fill(SimTime now);  // after update_levels() where the fill is tracked
 
   ReplicaContext ctx_;
   const StepCostModel* cost_;
@@ -193,7 +195,7 @@ class Replica {
   std::uint32_t admit_counter_ = 0;
   std::uint32_t outstanding_ = 0;
   std::int64_t kv_used_ = 0;
-  double step_token_share_ = 0;   // the step in progress: its tokens over the token budget (steps with prefill)
+  std::uint32_t step_tokens_ = 0;  // the step in progress, if it has prefill: its tokens (decodes included when chunked)
   Stretch stretch_;
   std::uint32_t own_generation_ = 0;  // events carry the generation; a cut makes the pending one stale
   std::uint32_t& generation() { return ctx_.generation != nullptr ? *ctx_.generation : own_generation_; }
@@ -203,7 +205,8 @@ class Replica {
   std::int64_t reported_kv_ = 0;
   bool reported_busy_ = false;
   bool track_fill_ = false;
-  double reported_fill_ = 0;
+  double fill_ = 0, fill_area_ = 0;  // batch_fill() as of fill_since_, and its integral before
+  SimTime fill_since_;
   std::uint64_t preemptions_ = 0, steps_ = 0, output_tokens_ = 0;
   std::uint64_t prefix_hit_tokens_ = 0, prompt_tokens_ = 0;
   std::unique_ptr<PrefixCache> prefix_cache_;  // only with prefix caching on

@@ -42,8 +42,9 @@ class Host final : public Component, public ReplicaListener {
     replica_[0].submit(id);
   }
   void outstanding_changed(std::uint32_t) override {}
-  void levels_changed(std::uint32_t, SimTime, double, double, double) override {}
-  void batch_fill_changed(std::uint32_t, SimTime now, double) override { fills.emplace_back(now, replica_[0].batch_fill()); }
+  void levels_changed(std::uint32_t, SimTime now, double, double, double) override {
+    fills.emplace_back(now, replica_[0].batch_fill());
+  }
   void request_done(RequestId id, SimTime now, bool completed) override {
     auto& q = (*reqs_)[of_[id]];
     if (!completed) {
@@ -58,7 +59,7 @@ class Host final : public Component, public ReplicaListener {
 
   Engine engine;
   RequestPool pool;
-  std::vector<std::pair<SimTime, double>> fills;  // Replica::batch_fill() at each change
+  std::vector<std::pair<SimTime, double>> fills;  // Replica::batch_fill() at each change of levels
 
  private:
   static constexpr std::uint32_t kArrive = 7;
