@@ -136,6 +136,28 @@ TEST_CASE("two tiers with non-preemptive priority (scenarios/validation/priority
   CHECK(wait[1].ci().lower() > fifo);
 }
 
+TEST_CASE("D/M/1 (scenarios/validation/dm1.yaml): waits agree with the GI/M/1 root", "[validation]") {
+  // Renewal arrivals every 1.25 s into one exponential server of rate 1: load 0.8.
+  const auto s = load_scenario(std::string(CAPSIM_SOURCE_DIR) + "/scenarios/validation/dm1.yaml");
+  Replicated wait, pwait;
+  for (std::uint64_t r = 0; r < kReplications; ++r) {
+    const auto rep = run_scenario(s, RunOptions{.seed = {}, .replication = r, .progress = {}});
+    wait.add(rep.json["latency_s"]["queue_wait"]["mean"].get<double>());
+    pwait.add(rep.json["wait_probability"].get<double>());
+  }
+  // GI/M/1: an arrival finds the server busy with probability sigma, the root in (0, 1) of
+  // sigma = A*(mu (1 - sigma)), A*(x) = E[exp(-x gap)] = exp(-1.25 x) for the constant gap.
+  const double mu = 1.0, gap = 1.25;
+  double sigma = 0.5;
+  for (int i = 0; i < 500; ++i) sigma = std::exp(-gap * mu * (1 - sigma));  // a contraction near the root
+  const double w = sigma / (mu * (1 - sigma));
+  INFO("sigma " << sigma << ", CI " << pwait.ci().mean << " +/- " << pwait.ci().half_width);
+  CHECK(pwait.ci().contains(sigma));
+  INFO("mean wait " << w << ", CI " << wait.ci().mean << " +/- " << wait.ci().half_width);
+  CHECK(wait.ci().contains(w));
+  CHECK(wait.ci().half_width < 0.05 * w);
+}
+
 TEST_CASE("the report's theory block matches the textbook formulas", "[validation]") {
   CHECK(queueing::erlang_b(10, 8.0) == Approx(erlang_b_recurrence(10, 8.0)).epsilon(1e-10));
   CHECK(queueing::erlang_c(100, 90.0) == Approx(erlang_c_formula(100, 90.0)).epsilon(1e-10));
