@@ -87,34 +87,19 @@ TEST_CASE("a retry refused at admission does not free a dispatch slot its timed-
   // admission queue must go on counting the first attempt until the replica finishes it, or it
   // would admit more than its limit and, once the surge is over, wrap its count and admit
   // nothing more.
-  const std::string yaml = R"(
-name: retry-refused
-seed: 5
-horizon: 20m
-)" + kChatTraffic + R"(    - {name: api, rate: 30/s, mix: {chat: 1}}
-  events:
-    - {kind: launch, at: 1m, multiplier: 8, duration: 5m}
-clusters:
-  - name: one
-    gpu: h100-sxm
-    servers: 1
-    replicas:
-      - {model: llama-3-8b, count: unlimited}
-serving:
-  max_outstanding_per_replica: 64
-  tiers:
-    api: {slo: {ttft: 3s}, early_reject: true}
-clients:
-  timeout: 5s
-  retries: {max_attempts: 3, backoff: fixed, base: 100ms}
-)";
-  const Json all = run(yaml);
+  // The overload world at an eighth of its rate, with a surge and clients that retry.
+  const std::vector<std::string> surge{
+      "warmup=0s", "traffic.tiers[0].rate=30/s", "traffic.events=[{kind: launch, at: 1m, multiplier: 8, duration: 5m}]",
+      "clients={timeout: 5s, retries: {max_attempts: 3, backoff: fixed, base: 100ms}}"};
+  const Json all = run(kOverload, surge);
   check_conservation(all);
   CHECK(all["clients"]["timeouts"].get<std::uint64_t>() > 1000);
   CHECK(all["rejections_by_reason"]["slo_predicted"].get<std::uint64_t>() > 1000);
   CHECK(all["clusters"]["one"]["batch_size_mean"].get<double>() <= 64.0);
   // From two minutes after the surge: the quiet rate is served, nothing is refused.
-  const Json quiet = run(yaml, {"warmup=8m"});
+  auto later = surge;
+  later.front() = "warmup=8m";
+  const Json quiet = run(kOverload, later);
   check_conservation(quiet);
   CHECK(quiet["rejection_rate"].get<double>() < 0.001);
   CHECK(quiet["requests"]["completed"].get<double>() > 0.99 * quiet["requests"]["arrived"].get<double>());
