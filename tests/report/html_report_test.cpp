@@ -110,7 +110,7 @@ TEST_CASE("rates are per second, cumulative amounts add up", "[report]") {
   CHECK(html.find(">100<") != std::string::npos);
 }
 
-TEST_CASE("an incident of no duration (a segment appears) is a line; one outside the chart is not drawn", "[report]") {
+TEST_CASE("an incident of no duration (a segment appears) is a line, one outside the chart is not drawn", "[report]") {
   svg::LineChart c{.title = "t", .x_label = "", .y_label = "y", .series = {{"a", {0, 100}, {1, 2}, {}}},
                    .bands = {{50, 50, "appears"}, {20, 30, "stretch"}, {200, 300, "later"}, {-90, -10, "before"}},
                    .x_is_time = true, .markers = false};

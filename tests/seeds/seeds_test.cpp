@@ -70,7 +70,7 @@ TEST_CASE("S5: the calibrated usage makes the mean user cost about USD 30 a mont
   CHECK(num(j["rejection_rate"]) == 0.0);
 }
 
-TEST_CASE("S4: no guests before 2024-04-01; free users send 1.5x the requests, 40% of them voice", "[seeds]") {
+TEST_CASE("S4: no guests before 2024-04-01, free users send 1.5x the requests, 40% of them voice", "[seeds]") {
   // 2024-03-31, a whole local day: the widenings of November are in force, guests not yet.
   const Json j = run("s2-chatgpt-devday-2023-11--widening", {"start=2024-03-31", "horizon=1d", "warmup=0s"});
   // Users grow linearly between the table's dates (2023-11-20 and 2024-04-08, 140 days), so a

@@ -59,7 +59,7 @@ void check_conservation(const Json& j) {
 
 }  // namespace
 
-TEST_CASE("under 2x overload early rejection keeps TTFT p99 under the SLO; FIFO with a queue limit does not") {
+TEST_CASE("under 2x overload early rejection keeps TTFT p99 under the SLO, FIFO with a queue limit does not") {
   const Json early = run(kOverload);
   const Json fifo = run(kOverload, {"serving.tiers.api.early_reject=false", "serving.tiers.api.queue_limit=1000"});
   const double slo = 3.0;
