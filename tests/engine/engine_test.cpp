@@ -60,7 +60,7 @@ TEMPLATE_TEST_CASE("many random events come out sorted and ties keep insertion o
   for (std::size_t i = 0; i < expected.size(); ++i) REQUIRE(r.seen[i] == expected[i].second);
 }
 
-TEMPLATE_TEST_CASE("a cancelled event does not run; cancelling twice or after it ran is harmless", "[engine]",
+TEMPLATE_TEST_CASE("a cancelled event does not run, cancelling twice or after it ran is harmless", "[engine]",
                    QuaternaryHeap, BinaryHeap) {
   BasicEngine<TestType> eng;
   Recorder<TestType> r(eng);
