@@ -63,10 +63,11 @@ std::string scenario_reference_markdown(const std::vector<std::string>& scenario
   std::string md =
       "# Scenario reference\n\n"
       "Every key capsim reads, generated from the code that validates scenarios (`capsim reference`),\n"
-      "so this page cannot drift from what is accepted. `[]` stands for any list item. Keys are\n"
-      "gathered from the bundled scenarios; the forms of distributions are in\n"
-      "[distributions.md](distributions.md). A blank default means the key is required when its\n"
-      "section is present.\n";
+      "so this page cannot drift from what is accepted. `[]` stands for any list item, and a name in\n"
+      "angle brackets (`<cluster>`, `<tier>`, `<class>`, `<model>`) for any key of a mapping keyed by\n"
+      "names the scenario chose. Keys are gathered from the bundled scenarios; the forms of\n"
+      "distributions are in [distributions.md](distributions.md). A blank default means the key is\n"
+      "required when its section is present.\n";
   // Top-level scalars first, then one table per top-level section.
   std::map<std::string, std::vector<const scenario::KeyDoc*>> sections;
   for (const auto& [path, d] : c.keys()) {

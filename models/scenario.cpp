@@ -49,7 +49,13 @@ Scenario read(const scenario::Document& doc, scenario::DocSink* docs) {
     top.node().error("missing required key 'pool' or 'clusters' (what serves the requests)");
   }
   const auto pool = top.child("pool", {"a plain service pool (or use `clusters`)"});
-  if (pool.defined()) s.pool = read_pool(pool, s.base_dir);
+  if (pool.defined()) {
+    std::vector<std::string> tiers;
+    if (s.traffic) {
+      for (const auto& t : s.traffic->tiers) tiers.push_back(t.name);
+    }
+    s.pool = read_pool(pool, s.base_dir, tiers);
+  }
   s.inference = inference::read_inference(top, s.base_dir);
   if (has_clusters && doc.ok()) {
     if (s.inference.clusters.empty()) {

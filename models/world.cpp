@@ -110,7 +110,7 @@ struct World {
     engine.set_horizon(s.run.horizon);
     if (s.pool) {
       if (s.traffic) {
-        pool.emplace(*s.pool, engine, streams, requests);
+        pool.emplace(*s.pool, engine, streams, requests, names_of(s.traffic->tiers));
         traffic.emplace(*s.traffic, s.run.start, engine, streams, requests, *pool);
       } else {
         pool.emplace(s.arrivals, *s.pool, engine, streams);

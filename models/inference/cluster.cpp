@@ -278,6 +278,13 @@ double Cluster::take_batch_fill(SimTime now) {
   return mean;
 }
 
+void Cluster::prefetch(const Event& next) const {
+  const auto replica = static_cast<std::size_t>(next.data & 0xFFFFFFFFu);
+  if ((next.data >> 32) != generation_[replica]) return;
+  const char* p = reinterpret_cast<const char*>(&replicas_[replica]);
+  for (std::size_t off = 0; off < sizeof(Replica); off += 64) __builtin_prefetch(p + off);
+}
+
 void Cluster::handle(const Event& e) {
   const auto replica = static_cast<std::size_t>(e.data & 0xFFFFFFFFu);
   if ((e.data >> 32) != generation_[replica]) return;  // superseded: the replica is not touched

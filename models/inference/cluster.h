@@ -53,6 +53,7 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   /// Replicas taking requests for `model` (a Request::model index, as mapped by map_models).
   [[nodiscard]] std::uint32_t available_replicas(std::uint16_t model) const;
   void handle(const Event& e) override;
+  void prefetch(const Event& next) const override;
   void outstanding_changed(std::uint32_t replica) override;
   void levels_changed(std::uint32_t replica, SimTime now, double running, double kv_blocks, double busy_gpus) override;
 

@@ -29,7 +29,7 @@ ArrivalSpec read_arrivals(const scenario::Node& node, const std::string& base_di
   return a;
 }
 
-PoolSpec read_pool(const scenario::Node& node, const std::string& base_dir) {
+PoolSpec read_pool(const scenario::Node& node, const std::string& base_dir, const std::vector<std::string>& tiers) {
   PoolSpec p;
   MapReader r(node, "pool");
   p.servers = r.count("servers", {"number of identical servers"}, Range::at_least(1, 1e8));
@@ -38,6 +38,17 @@ PoolSpec read_pool(const scenario::Node& node, const std::string& base_dir) {
   p.queue_limit = r.count_or_unlimited(
       "queue_limit", {"places in the FIFO queue; arrivals beyond it are rejected (queue_full); 0 is a loss system"},
       Range::non_negative(1e9), std::nullopt);
+  const auto priority = r.child("priority", {"strict priority level per traffic tier, higher served first (non-preemptive)"});
+  if (priority.defined() && !priority.is_null()) {
+    if (tiers.empty()) {
+      priority.error("priority between tiers needs `traffic:` tiers (not `arrivals:`)");
+    } else {
+      scenario::MapReader pr(priority, "a priority level per tier", {"tier", "traffic.tiers[].name"});
+      for (const auto& t : tiers) {
+        p.priority.push_back(pr.count(t, {"this tier's level; tiers left out have level 0"}, Range{-1000, 1000}, 0));
+      }
+    }
+  }
   r.finish();
   return p;
 }

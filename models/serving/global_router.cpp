@@ -195,6 +195,10 @@ void GlobalRouter::reject(RequestId id, std::uint16_t reason, std::uint16_t clus
 void GlobalRouter::submit(RequestId id) {
   const SimTime now = engine_.now();
   Request& r = pool_[id];
+  // Each attempt starts undispatched: a retry is a copy of its failed attempt, and a refusal
+  // of the retry must not release the dispatch slot the first attempt may still hold. (A retry
+  // of a degraded attempt keeps its fallback model and stays degraded.)
+  r.flags = static_cast<std::uint16_t>(r.flags & ~kFlagDispatched);
   if (const std::uint16_t why = user_rules(r, now); why != ServiceMetrics::kNone) {
     metrics_.arrived(r);
     reject(id, why, ServiceMetrics::kNone);

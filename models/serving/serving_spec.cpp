@@ -150,9 +150,9 @@ ServingSpec read_serving(const Node& node, const TrafficSpec& traffic, const inf
 
   const Node clusters = r.child("clusters", {"region, network latency and weight per cluster, by name"});
   if (clusters.defined()) {
-    MapReader cr(clusters, "placement per cluster");
+    MapReader cr(clusters, "placement per cluster", {"cluster", "clusters[].name"});
     for (std::size_t c = 0; c < inf.clusters.size(); ++c) {
-      const Node cn = cr.child(inf.clusters[c].name, {"this cluster's region and latency"});
+      const Node cn = cr.child(inf.clusters[c].name, {"a cluster's region, network latency and weight"});
       if (!cn.defined()) continue;
       MapReader pr(cn, "a cluster's placement");
       auto& p = s.clusters[c];
@@ -170,7 +170,7 @@ ServingSpec read_serving(const Node& node, const TrafficSpec& traffic, const inf
   const Node fallback = r.child("fallback", {"model -> smaller model served instead under overload"});
   s.fallback.assign(s.models.size(), -1);
   if (fallback.defined()) {
-    MapReader fr(fallback, "a fallback model per model");
+    MapReader fr(fallback, "a fallback model per model", {"model", "traffic.classes[].model"});
     const std::size_t n = traffic.models.size();
     for (std::size_t m = 0; m < n; ++m) {
       if (!fr.has(traffic.models[m])) continue;
@@ -202,9 +202,9 @@ ServingSpec read_serving(const Node& node, const TrafficSpec& traffic, const inf
 
   const Node tiers = r.child("tiers", {"admission and user rules per tier, by name"});
   if (tiers.defined()) {
-    MapReader tr(tiers, "rules per tier");
+    MapReader tr(tiers, "rules per tier", {"tier", "traffic.tiers[].name"});
     for (std::size_t t = 0; t < traffic.tiers.size(); ++t) {
-      const Node tn = tr.child(traffic.tiers[t].name, {"this tier's rules"});
+      const Node tn = tr.child(traffic.tiers[t].name, {"a tier's admission and user rules"});
       if (tn.defined()) s.tiers[t] = read_tier(tn, start);
       if (traffic.trace && s.tiers[t].has_user_rules()) {
         tn.error("user rules need users: a trace names none");

@@ -59,7 +59,7 @@ std::vector<std::string> names_of(const std::vector<RequestClassSpec>& classes) 
 // `{chat: 0.7, long_doc: 0.3}`: a weight per class, any scale.
 std::vector<double> read_mix(const Node& n, const std::vector<RequestClassSpec>& classes) {
   std::vector<double> mix(classes.size(), 0.0);
-  MapReader r(n, "a weight per request class");
+  MapReader r(n, "a weight per request class", {"class", "traffic.classes[].name"});
   for (std::size_t i = 0; i < classes.size(); ++i) {
     mix[i] = r.number(classes[i].name, {"relative weight of this class"}, Range::non_negative(1e12), 0.0);
   }
@@ -181,7 +181,7 @@ std::vector<RequestClassSpec> read_classes(const Node& n, const std::string& bas
   for (const auto& item : n.items()) {
     MapReader r(item, "a request class");
     RequestClassSpec c;
-    c.name = r.string("name", {"class name (in reports: classes.<name>)"});
+    c.name = r.string("name", {"class name (in reports: `classes.<name>`)"});
     for (const auto& o : out) {
       if (o.name == c.name) item.error(fmt::format("duplicate class name '{}'", c.name));
     }
@@ -204,7 +204,7 @@ TierSpec read_tier(const Node& item, const std::vector<RequestClassSpec>& classe
                    const std::string& base_dir) {
   MapReader r(item, "a tier");
   TierSpec t;
-  t.name = r.string("name", {"tier name (in reports: tiers.<name>, arrivals:<name>)"});
+  t.name = r.string("name", {"tier name (in reports: `tiers.<name>`, `arrivals:<name>`)"});
   if (r.has("rate")) {
     t.by_rate = true;
     t.rate_per_s = r.rate("rate", {"requests per second, instead of users", "per time"}, Range::positive(1e12));

@@ -26,6 +26,9 @@ class Component {
  public:
   virtual ~Component() = default;
   virtual void handle(const Event& e) = 0;
+  /// `next` will probably be handled after the event now running: a component whose state is
+  /// large may start loading what `next` will touch (a hint; it must not change anything).
+  virtual void prefetch(const Event& /*next*/) const {}
 };
 
 /// A broken invariant of the simulation itself (not of the input): exit code 3.
@@ -117,6 +120,10 @@ class BasicEngine {
       // The event stays at the top while it runs; the first event it schedules replaces it
       // (see schedule()), otherwise it is popped after the handler returns.
       top_spent_ = true;
+      if constexpr (requires(const Queue& q) { q.second(); }) {
+        // The next event's state loads from memory while this one runs.
+        if (const Event* next = queue_.second()) components_[next->target]->prefetch(*next);
+      }
       components_[e.target]->handle(e);
       if (top_spent_) {
         top_spent_ = false;

@@ -26,6 +26,16 @@ class DaryHeap {
     heap_[i] = e;
   }
   [[nodiscard]] const Event& top() const { return heap_.front(); }
+  /// The event after the top (the least of the root's children), or null.
+  [[nodiscard]] const Event* second() const {
+    const std::size_t n = heap_.size();
+    if (n < 2) return nullptr;
+    const Event* best = &heap_[1];
+    for (std::size_t i = 2; i <= D && i < n; ++i) {
+      if (event_before(heap_[i], *best)) best = &heap_[i];
+    }
+    return best;
+  }
   void pop() {
     const Event last = heap_.back();
     heap_.pop_back();

@@ -113,8 +113,9 @@ std::string render_line_chart(const LineChart& c) {
   // Bands under everything else.
   for (std::size_t k = 0; k < c.bands.size(); ++k) {
     const auto& b = c.bands[k];
+    // Outside the chart: nothing; an instant (a new segment appears) is a 1-pixel line.
+    if (px(b.x1) < kLeft || px(b.x0) > kLeft + pw) continue;
     const double x0 = std::clamp(px(b.x0), kLeft, kLeft + pw), x1 = std::clamp(px(b.x1), kLeft, kLeft + pw);
-    if (x1 <= x0) continue;
     const double label_y = kTop + 11 + 11 * static_cast<double>(k % 3);  // staggered so overlapping bands stay legible
     o += fmt::format("<g class=\"band\"><title>{}</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/>"
                      "<text x=\"{}\" y=\"{}\">{}</text></g>\n",

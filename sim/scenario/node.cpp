@@ -42,14 +42,16 @@ struct Node::Impl {
   YAML::Node yaml;  // invalid (not defined) when the key was absent
   std::string path;
   YAML::Mark parent_mark;  // where to point when the node itself is absent
+  std::string doc_path;    // the path as the reference lists it: [] for indices, <name> for names
 };
 
 namespace {
 
 const std::string kEmpty;
 
-Node make_node(std::shared_ptr<Context> ctx, YAML::Node y, std::string path, YAML::Mark parent) {
-  return Node(std::make_shared<const Node::Impl>(Node::Impl{std::move(ctx), std::move(y), std::move(path), parent}));
+Node make_node(std::shared_ptr<Context> ctx, YAML::Node y, std::string path, YAML::Mark parent, std::string doc_path) {
+  return Node(std::make_shared<const Node::Impl>(
+      Node::Impl{std::move(ctx), std::move(y), std::move(path), parent, std::move(doc_path)}));
 }
 
 std::string join_path(const std::string& base, std::string_view key) {
@@ -69,20 +71,6 @@ bool is_non_finite_text(const std::string& t) {
 }
 
 std::string fmt_num(double v) { return fmt::format("{:g}", v); }
-
-// Replaces list indices by [] so that the reference lists a key once.
-std::string doc_path(const std::string& path) {
-  std::string out;
-  for (std::size_t i = 0; i < path.size(); ++i) {
-    if (path[i] == '[') {
-      out += "[]";
-      while (i < path.size() && path[i] != ']') ++i;
-    } else {
-      out.push_back(path[i]);
-    }
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -141,7 +129,8 @@ std::vector<Node> Node::items() const {
   if (!is_list()) return out;
   std::size_t i = 0;
   for (const auto& item : impl_->yaml) {
-    out.push_back(make_node(impl_->ctx, item, fmt::format("{}[{}]", impl_->path, i++), impl_->yaml.Mark()));
+    out.push_back(make_node(impl_->ctx, item, fmt::format("{}[{}]", impl_->path, i++), impl_->yaml.Mark(),
+                            impl_->doc_path + "[]"));
   }
   return out;
 }
@@ -301,6 +290,11 @@ std::optional<std::string> did_you_mean(std::string_view word, const std::vector
   return best;
 }
 
+MapReader::MapReader(const Node& node, std::string_view what, NamedKeys names) : MapReader(node, what) {
+  placeholder_ = fmt::format("<{}>", names.placeholder);
+  names_from_ = names.names_from;
+}
+
 MapReader::MapReader(const Node& node, std::string_view what) : node_(node), what_(what) {
   if (node_.defined() && !node_.is_null() && !node_.is_map()) {
     node_.error(fmt::format("expected a mapping ({})", what_));
@@ -320,8 +314,14 @@ bool MapReader::has(std::string_view key) const {
 
 KeyDoc MapReader::doc(std::string_view key, std::string_view type, Help help, std::string def,
                       std::string allowed) const {
-  return KeyDoc{doc_path(join_path(node_.path(), key)), std::string(type), std::string(help.unit),
-                std::move(def), std::move(allowed), std::string(help.text)};
+  // Lists and name-keyed mappings are documented once, whatever their entries are called.
+  const std::string base = node_.impl() ? node_.impl()->doc_path : std::string();
+  if (placeholder_.empty()) {
+    return KeyDoc{join_path(base, key), std::string(type), std::string(help.unit), std::move(def), std::move(allowed),
+                  std::string(help.text)};
+  }
+  return KeyDoc{join_path(base, placeholder_), std::string(type), std::string(help.unit), std::move(def),
+                std::move(allowed), fmt::format("{}; `{}` is a name from `{}`", help.text, placeholder_, names_from_)};
 }
 
 Node MapReader::fetch(std::string_view key, const KeyDoc& d, bool required) {
@@ -334,7 +334,7 @@ Node MapReader::fetch(std::string_view key, const KeyDoc& d, bool required) {
   const YAML::Node& parent = node_.impl()->yaml;
   const YAML::Node y = node_.is_map() ? YAML::Node(parent[std::string(key)]) : YAML::Node(YAML::NodeType::Undefined);
   const YAML::Mark parent_mark = node_.defined() ? node_.impl()->yaml.Mark() : node_.impl()->parent_mark;
-  Node n = make_node(node_.impl()->ctx, y, path, parent_mark);
+  Node n = make_node(node_.impl()->ctx, y, path, parent_mark, d.path);
   if (required && !n.defined()) {
     const Location where = ctx.locate(node_.path(), parent_mark);
     missing_.emplace_back(std::string(key), ctx.problems.size());
@@ -659,7 +659,7 @@ Document Document::make(std::shared_ptr<Context> ctx, const std::string& text,
 }
 
 Node Document::root() const {
-  return make_node(ctx_, ctx_->root.IsDefined() && ctx_->root.IsMap() ? ctx_->root : YAML::Node(), "", YAML::Mark());
+  return make_node(ctx_, ctx_->root.IsDefined() && ctx_->root.IsMap() ? ctx_->root : YAML::Node(), "", YAML::Mark(), "");
 }
 const std::string& Document::file() const { return ctx_->file; }
 std::string Document::base_dir() const {

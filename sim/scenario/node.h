@@ -124,11 +124,22 @@ struct Help {
   std::string_view unit = "";
 };
 
+/// Marks a mapping whose keys are names the scenario chose (clusters, tiers, classes, models)
+/// rather than fixed keys: the scenario reference then lists its entries once, as
+/// `<placeholder>` (e.g. `serving.tiers.<tier>.priority`), with `names_from` saying where the
+/// names come from.
+struct NamedKeys {
+  std::string_view placeholder;  ///< "cluster", "tier", "class", "model"
+  std::string_view names_from;   ///< e.g. "traffic.tiers[].name"
+};
+
 /// Reads one mapping. Every key a reader asks about becomes known; finish() reports the rest
 /// as unknown. A null or absent node reads as an empty mapping.
 class MapReader {
  public:
   MapReader(const Node& node, std::string_view what);
+  /// A mapping keyed by names: reads as above, documented with a placeholder for the key.
+  MapReader(const Node& node, std::string_view what, NamedKeys names);
   MapReader(const MapReader&) = delete;
   MapReader& operator=(const MapReader&) = delete;
   ~MapReader();
@@ -170,6 +181,8 @@ class MapReader {
 
   Node node_;
   std::string what_;
+  std::string placeholder_;  // "<tier>" for a mapping keyed by names, else empty
+  std::string names_from_;
   std::vector<std::string> known_;
   std::vector<std::pair<std::string, std::size_t>> missing_;  // (key, index of its problem)
   bool finished_ = false;

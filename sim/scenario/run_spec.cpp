@@ -8,7 +8,7 @@ namespace capsim::scenario {
 
 RunSpec read_run_spec(MapReader& top) {
   RunSpec r;
-  r.name = top.string("name", {"scenario name; names the default output folder out/<name>/"});
+  r.name = top.string("name", {"scenario name; names the default output folder `out/<name>/`"});
   for (char c : r.name) {
     if (c == '/' || c == '\\' || c == '\0') {
       top.node().error("name: must not contain '/' or '\\' (it names the output folder)");

@@ -30,7 +30,7 @@ TEST_CASE("every analysis command has --help", "[cli]") {
   }
 }
 
-TEST_CASE("sweep: sweep.csv bytes do not depend on --jobs; shards merge to the same bytes", "[cli][sweep]") {
+TEST_CASE("sweep: sweep.csv bytes do not depend on --jobs, shards merge to the same bytes", "[cli][sweep]") {
   const auto d = temp_dir("sweep");
   REQUIRE(sh("sweep " + kSweep + " --jobs 1 --out " + (d / "j1").string()).code == 0);
   REQUIRE(sh("sweep " + kSweep + " --jobs 2 --out " + (d / "j2").string()).code == 0);

@@ -3,7 +3,7 @@
 
 #include "cli_helpers.h"
 
-TEST_CASE("--help and --version exit 0; an unknown command exits 2", "[cli]") {
+TEST_CASE("--help and --version exit 0, an unknown command exits 2", "[cli]") {
   CHECK(sh("--help").code == 0);
   CHECK(sh("--version").out.find("capsim ") == 0);
   CHECK(sh("run --help").code == 0);
@@ -27,7 +27,7 @@ TEST_CASE("validate: a good scenario exits 0, a bad one exits 2 with file:line:c
   CHECK(sh("validate " + (d / "missing.yaml").string()).code == 2);
 }
 
-TEST_CASE("run writes report.json and timeseries.csv; same seed gives the same bytes", "[cli]") {
+TEST_CASE("run writes report.json and timeseries.csv, same seed gives the same bytes", "[cli]") {
   const auto d = temp_dir("run");
   const auto a = sh("run " + kSmall + kShort + " --deterministic --quiet --out " + (d / "a").string());
   const auto b = sh("run " + kSmall + kShort + " --deterministic --quiet --out " + (d / "b").string());

@@ -76,7 +76,7 @@ TEST_CASE("a time-of-day tariff bills each hour at its own price") {
   CHECK(j["cost"]["by_component"]["power"].get<double>() == Approx(10 * (8 * 1.0 + 16 * 0.25)).epsilon(1e-12));
 }
 
-TEST_CASE("rent is GPUs x hours x price; amortisation is price x GPU-time / period plus maintenance") {
+TEST_CASE("rent is GPUs x hours x price, amortisation is price x GPU-time / period plus maintenance") {
   const Json rent = run(one_cluster("3", "1/s", "10h",
                                  "  clusters:\n"
                                  "    - {cluster: c, ownership: reserved, price_per_gpu_hour: 2.5, discount: 0.4}\n"));

@@ -60,7 +60,7 @@ TEMPLATE_TEST_CASE("many random events come out sorted and ties keep insertion o
   for (std::size_t i = 0; i < expected.size(); ++i) REQUIRE(r.seen[i] == expected[i].second);
 }
 
-TEMPLATE_TEST_CASE("a cancelled event does not run; cancelling twice or after it ran is harmless", "[engine]",
+TEMPLATE_TEST_CASE("a cancelled event does not run, cancelling twice or after it ran is harmless", "[engine]",
                    QuaternaryHeap, BinaryHeap) {
   BasicEngine<TestType> eng;
   Recorder<TestType> r(eng);
@@ -173,4 +173,46 @@ TEMPLATE_TEST_CASE("an event's first successor takes its place in the queue (rep
   eng.schedule(SimTime::ms(3), r.id, 0, 30);
   eng.run();
   CHECK(r.seen == std::vector<std::uint64_t>{10, 30, 50});
+}
+
+namespace {
+// Records the prefetch hints it is given, and what actually runs.
+struct Hinted final : Component {
+  explicit Hinted(Engine& e) : eng(e) { id = e.add_component(this); }
+  void handle(const Event& ev) override { ran.push_back(ev.data); }
+  void prefetch(const Event& next) const override { hinted.push_back(next.data); }
+  Engine& eng;
+  std::uint32_t id = 0;
+  std::vector<std::uint64_t> ran;
+  mutable std::vector<std::uint64_t> hinted;
+};
+}  // namespace
+
+TEST_CASE("the d-ary heap names the event after its top; the engine hints it to its component", "[engine]") {
+  DaryHeap<4> h;
+  CHECK(h.second() == nullptr);
+  std::mt19937_64 g(11);
+  std::vector<std::int64_t> times;
+  for (std::uint64_t i = 0; i < 500; ++i) {
+    const auto t = static_cast<std::int64_t>(g() % 100000);
+    h.push(Event{SimTime::ns(t), i, 0, 0, i});
+    times.push_back(t);
+    if (i == 0) CHECK(h.second() == nullptr);
+  }
+  std::sort(times.begin(), times.end());
+  for (std::size_t k = 0; k + 1 < times.size(); ++k) {
+    REQUIRE(h.top().time == SimTime::ns(times[k]));
+    REQUIRE(h.second() != nullptr);
+    REQUIRE(h.second()->time == SimTime::ns(times[k + 1]));
+    h.pop();
+  }
+
+  // With no events scheduled by handlers, every hint is the event that runs next.
+  Engine eng;
+  Hinted c(eng);
+  for (std::uint64_t i = 0; i < 50; ++i) eng.schedule(SimTime::ms(static_cast<std::int64_t>((i * 37) % 50)), c.id, 0, i);
+  eng.run();
+  REQUIRE(c.ran.size() == 50);
+  REQUIRE(c.hinted.size() == 49);
+  for (std::size_t i = 0; i < c.hinted.size(); ++i) CHECK(c.hinted[i] == c.ran[i + 1]);
 }

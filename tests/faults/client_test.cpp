@@ -139,7 +139,7 @@ TEST_CASE("a 10% retry budget keeps offered load at most 1.1x") {
   CHECK(b.run(20'000, SimTime::ms(10))["retry_amplification"].get<double>() == Approx(2.0).epsilon(0.02));
 }
 
-TEST_CASE("exponential backoff doubles up to the cap; jitter stays within its bounds") {
+TEST_CASE("exponential backoff doubles up to the cap, jitter stays within its bounds") {
   ClientSpec spec = retries(6);
   spec.backoff = Backoff::kExponential;
   spec.base = SimTime::ms(100);

@@ -139,7 +139,7 @@ TEST_CASE("the prefix cache keeps the most recently used blocks") {
   CHECK(c.lookup_and_insert(prefix) == 0);  // only leading hits count
 }
 
-TEST_CASE("unavailable replicas get no new requests; none available means no_capacity") {
+TEST_CASE("unavailable replicas get no new requests, none available means no_capacity") {
   for (const Balancer b : {Balancer::kRoundRobin, Balancer::kLeastOutstanding, Balancer::kLeastKv, Balancer::kPowerOfTwo}) {
     INFO(balancer_name(b));
     World w(b);

@@ -153,7 +153,7 @@ TEST_CASE("timeline: prefix caching skips the cached blocks of a prompt") {
   CHECK(host.replica().kv_blocks() == 90000);
 }
 
-TEST_CASE("batch fill: the largest of the batch, the KV cache and the step's token budget; 1 while requests wait") {
+TEST_CASE("batch fill: the largest of the batch, the KV cache and the step's token budget, or 1 while requests wait") {
   const StepCostModel cost(llama2_7b(), a100(), {});
   SECTION("chunked: a 1,000-token prefill fills 1000/2048 of its step, then decode 1 of 256 sequences") {
     SchedulerOptions opt;

@@ -135,7 +135,7 @@ TEST_CASE("streams of similar names and of neighbouring replications are uncorre
   CHECK(std::fabs(correlation(r0.stream("replica1"), r1.stream("replica1"))) < limit);
 }
 
-TEST_CASE("unit_uniform covers [0, 1) with 53-bit resolution", "[random]") {
+TEST_CASE("unit_uniform covers 0 <= u < 1 with 53-bit resolution", "[random]") {
   Rng rng = RandomStreams(1, 0).stream("u");
   double lo = 1, hi = 0;
   for (int i = 0; i < 100000; ++i) {

@@ -22,4 +22,12 @@ TEST_CASE("docs/scenario-reference.md matches the scenario readers", "[reference
   // Sanity: the reference knows the keys that every scenario has.
   CHECK(generated.find("| `horizon` | duration |") != std::string::npos);
   CHECK(generated.find("| `pool.servers` | count |") != std::string::npos);
+  // Name-keyed mappings are listed once by a placeholder, never by a scenario's own names.
+  CHECK(generated.find("| `serving.clusters.<cluster>.latency` | duration |") != std::string::npos);
+  CHECK(generated.find("| `serving.tiers.<tier>.priority` | count |") != std::string::npos);
+  CHECK(generated.find("| `traffic.tiers[].mix.<class>` | number |") != std::string::npos);
+  CHECK(generated.find("| `serving.fallback.<model>` | string |") != std::string::npos);
+  CHECK(generated.find("serving.clusters.east") == std::string::npos);
+  CHECK(generated.find("serving.tiers.free") == std::string::npos);
+  CHECK(generated.find("mix.chat") == std::string::npos);
 }

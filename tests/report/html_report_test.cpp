@@ -110,6 +110,19 @@ TEST_CASE("rates are per second, cumulative amounts add up", "[report]") {
   CHECK(html.find(">100<") != std::string::npos);
 }
 
+TEST_CASE("an incident of no duration (a segment appears) is a line, one outside the chart is not drawn", "[report]") {
+  svg::LineChart c{.title = "t", .x_label = "", .y_label = "y", .series = {{"a", {0, 100}, {1, 2}, {}}},
+                   .bands = {{50, 50, "appears"}, {20, 30, "stretch"}, {200, 300, "later"}, {-90, -10, "before"}},
+                   .x_is_time = true, .markers = false};
+  const std::string svg = svg::render_line_chart(c);
+  CHECK(count(svg, "class=\"band\"") == 2);
+  CHECK(svg.find("<title>appears</title>") != std::string::npos);
+  CHECK(svg.find("<title>later</title>") == std::string::npos);
+  CHECK(svg.find("<title>before</title>") == std::string::npos);
+  const std::regex line("<title>appears</title><rect x=\"[0-9.]+\" y=\"[0-9.]+\" width=\"1(\\.0)?\"");
+  CHECK(std::regex_search(svg, line));
+}
+
 TEST_CASE("numeric leaves and dotted paths", "[report]") {
   const Json j = Json::parse(R"({"a": {"b": 1, "c": true, "d": "x", "e": [1, 2]}, "f": 2.5})");
   const auto leaves = numeric_leaves(j);

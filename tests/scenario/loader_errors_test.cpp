@@ -18,6 +18,17 @@ pool:
   service_time: {dist: exponential, mean: 1s}
 )";
 
+// The pool fed by two traffic tiers.
+const std::string kTiers = R"(name: t
+horizon: 100s
+traffic:
+  classes: [{name: c, input_tokens: 1, output_tokens: 1}]
+  tiers: [{name: paid, rate: 1/s}, {name: free, rate: 2/s}]
+pool:
+  servers: 4
+  service_time: {dist: exponential, mean: 1s}
+)";
+
 // Replaces the first occurrence of `from` in the good scenario by `to`.
 std::string with(const std::string& from, const std::string& to) {
   std::string s = kGood;
@@ -69,6 +80,10 @@ TEST_CASE("bad scenarios are reported with file, line, key and what is allowed",
        "at least 0"},
       {"renewal arrivals that never advance the clock", with("{process: poisson, rate: 9/s}", "{process: renewal, interarrival: 0s}"),
        {}, "arrivals.interarrival", 4, "greater than 0"},
+      {"priority between tiers without tiers", with("servers: 10", "servers: 10\n  priority: {paid: 1}"), {},
+       "pool.priority", 7, "needs `traffic:` tiers"},
+      {"priority of a tier that does not exist", kTiers + "  priority: {paid: 1, fre: 0}\n", {}, "pool.priority.fre", 9,
+       "unknown key 'fre' in a priority level per tier; did you mean 'free'? (allowed: free, paid)"},
       {"bad --set value", kGood, {"pool.servers=-3"}, "pool.servers", 0, "at least 1"},
       {"--set of an unknown key", kGood, {"pool.sever=3"}, "pool.sever", 0, "did you mean 'servers'?"},
       {"malformed --set", kGood, {"pool.servers"}, "", 0, "expected path=value"},

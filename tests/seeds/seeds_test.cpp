@@ -69,3 +69,19 @@ TEST_CASE("S5: the calibrated usage makes the mean user cost about USD 30 a mont
   CHECK(num(j["tiers"]["paid"]["margin"]["per_user_month"]) == Approx(10 - num(per_user["mean"])).epsilon(1e-9));
   CHECK(num(j["rejection_rate"]) == 0.0);
 }
+
+TEST_CASE("S4: no guests before 2024-04-01, free users send 1.5x the requests, 40% of them voice", "[seeds]") {
+  // 2024-03-31, a whole local day: the widenings of November are in force, guests not yet.
+  const Json j = run("s2-chatgpt-devday-2023-11--widening", {"start=2024-03-31", "horizon=1d", "warmup=0s"});
+  // Users grow linearly between the table's dates (2023-11-20 and 2024-04-08, 140 days), so a
+  // day's mean is the count at noon, 132.5 days in; the daily profile averages to 1.
+  const double share = 132.5 / 140;
+  const double free = (25000 + 3000 * share) * 0.3 * 8 * 1.5;  // users x active x per day x voice turns
+  const double plus = (13000 + 1000 * share) * 0.5 * 20;
+  const double sent_free = num(j["tiers"]["free"]["arrived"]), sent_plus = num(j["tiers"]["plus"]["arrived"]);
+  CHECK(num(j["tiers"]["guest"]["arrived"]) == 0);
+  CHECK(sent_free == Approx(free).epsilon(0.01));  // Poisson: sd 0.3%
+  CHECK(sent_plus == Approx(plus).epsilon(0.01));
+  // Voice: 40% of free requests after the shift, 10% of Plus requests throughout.
+  CHECK(num(j["classes"]["voice"]["arrived"]) == Approx(0.4 * sent_free + 0.1 * sent_plus).epsilon(0.01));
+}

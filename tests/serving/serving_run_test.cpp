@@ -59,7 +59,7 @@ void check_conservation(const Json& j) {
 
 }  // namespace
 
-TEST_CASE("under 2x overload early rejection keeps TTFT p99 under the SLO; FIFO with a queue limit does not") {
+TEST_CASE("under 2x overload early rejection keeps TTFT p99 under the SLO, FIFO with a queue limit does not") {
   const Json early = run(kOverload);
   const Json fifo = run(kOverload, {"serving.tiers.api.early_reject=false", "serving.tiers.api.queue_limit=1000"});
   const double slo = 3.0;
@@ -79,6 +79,30 @@ TEST_CASE("under 2x overload early rejection keeps TTFT p99 under the SLO; FIFO 
   CHECK(fifo["slo_attainment"]["ttft"].get<double>() < 0.01);
   CHECK(early["goodput"].get<double>() > 0.4);
   CHECK(fifo["goodput"].get<double>() < 0.01);
+}
+
+TEST_CASE("a retry refused at admission does not free a dispatch slot its timed-out attempt still holds") {
+  // A 5-minute surge at 8x the quiet rate of 30/s: attempts time out inside the replicas, their
+  // retries are refused by early rejection. Each refusal belongs to the new attempt only; the
+  // admission queue must go on counting the first attempt until the replica finishes it, or it
+  // would admit more than its limit and, once the surge is over, wrap its count and admit
+  // nothing more.
+  // The overload world at an eighth of its rate, with a surge and clients that retry.
+  const std::vector<std::string> surge{
+      "warmup=0s", "traffic.tiers[0].rate=30/s", "traffic.events=[{kind: launch, at: 1m, multiplier: 8, duration: 5m}]",
+      "clients={timeout: 5s, retries: {max_attempts: 3, backoff: fixed, base: 100ms}}"};
+  const Json all = run(kOverload, surge);
+  check_conservation(all);
+  CHECK(all["clients"]["timeouts"].get<std::uint64_t>() > 1000);
+  CHECK(all["rejections_by_reason"]["slo_predicted"].get<std::uint64_t>() > 1000);
+  CHECK(all["clusters"]["one"]["batch_size_mean"].get<double>() <= 64.0);
+  // From two minutes after the surge: the quiet rate is served, nothing is refused.
+  auto later = surge;
+  later.front() = "warmup=8m";
+  const Json quiet = run(kOverload, later);
+  check_conservation(quiet);
+  CHECK(quiet["rejection_rate"].get<double>() < 0.001);
+  CHECK(quiet["requests"]["completed"].get<double>() > 0.99 * quiet["requests"]["arrived"].get<double>());
 }
 
 TEST_CASE("nearest-first spill-over conserves requests per cluster and in total") {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "models/pool/queueing_formulas.h"
+#include "models/scenario.h"
 #include "models/world.h"
 #include "sim/stats/summary.h"
 
@@ -94,6 +95,67 @@ TEST_CASE("loss pool (queue_limit 0): blocking agrees with Erlang B", "[validati
   const double expected = erlang_b_recurrence(10, 8.0);
   INFO("expected " << expected << ", CI " << blocked.ci().mean << " +/- " << blocked.ci().half_width);
   CHECK(blocked.ci().contains(expected));
+}
+
+TEST_CASE("two tiers with non-preemptive priority (scenarios/validation/priority.yaml) agree with Cobham's formula",
+          "[validation]") {
+  // The scenario file as shipped: M/M/4, paid 1.2/s served before free 2.0/s, mean service 1 s.
+  const auto s = load_scenario(std::string(CAPSIM_SOURCE_DIR) + "/scenarios/validation/priority.yaml");
+  const int c = 4;
+  const double mu = 1.0;
+  const std::vector<double> lambda{1.2, 2.0};  // by priority, highest first: paid, free
+  const std::vector<std::string> tiers{"paid", "free"};
+  Replicated wait[2], all;
+  for (std::uint64_t r = 0; r < kReplications; ++r) {
+    const auto rep = run_scenario(s, RunOptions{.seed = {}, .replication = r, .progress = {}});
+    for (int k = 0; k < 2; ++k) wait[k].add(rep.json["tiers"][tiers[k]]["latency_s"]["queue_wait"]["mean"].get<double>());
+    all.add(rep.json["latency_s"]["queue_wait"]["mean"].get<double>());
+    CHECK(rep.json["checks"]["conservation"]["pass"].get<bool>());
+  }
+  // Cobham (1954): W_k = W0 / ((1 - s_{k-1})(1 - s_k)) with s_k the load of classes 0..k on
+  // the c servers and W0 = C(c, a) / (c mu), the mean time until some server frees when all
+  // are busy (exponential service: the residual of the earliest of c services).
+  const double a = (lambda[0] + lambda[1]) / mu;
+  const double w0 = erlang_c_formula(c, a) / (c * mu);
+  double s_before = 0;
+  for (int k = 0; k < 2; ++k) {
+    const double s_through = s_before + lambda[static_cast<std::size_t>(k)] / (c * mu);
+    const double expected = w0 / ((1 - s_before) * (1 - s_through));
+    s_before = s_through;
+    const MeanCI ci = wait[k].ci();
+    INFO(tiers[static_cast<std::size_t>(k)] << ": Cobham " << expected << ", CI " << ci.mean << " +/- " << ci.half_width);
+    CHECK(ci.contains(expected));
+    CHECK(ci.half_width < 0.05 * expected);
+  }
+  // Kleinrock's conservation law: the work-conserving order leaves the mean over all requests
+  // at the FIFO value, C(c, a) / (c mu - lambda); priority only moves the wait between tiers.
+  const double fifo = erlang_c_formula(c, a) / (c * mu - (lambda[0] + lambda[1]));
+  INFO("FIFO " << fifo << ", CI " << all.ci().mean << " +/- " << all.ci().half_width);
+  CHECK(all.ci().contains(fifo));
+  CHECK(wait[0].ci().upper() < fifo);
+  CHECK(wait[1].ci().lower() > fifo);
+}
+
+TEST_CASE("D/M/1 (scenarios/validation/dm1.yaml): waits agree with the GI/M/1 root", "[validation]") {
+  // Renewal arrivals every 1.25 s into one exponential server of rate 1: load 0.8.
+  const auto s = load_scenario(std::string(CAPSIM_SOURCE_DIR) + "/scenarios/validation/dm1.yaml");
+  Replicated wait, pwait;
+  for (std::uint64_t r = 0; r < kReplications; ++r) {
+    const auto rep = run_scenario(s, RunOptions{.seed = {}, .replication = r, .progress = {}});
+    wait.add(rep.json["latency_s"]["queue_wait"]["mean"].get<double>());
+    pwait.add(rep.json["wait_probability"].get<double>());
+  }
+  // GI/M/1: an arrival finds the server busy with probability sigma, the root in (0, 1) of
+  // sigma = A*(mu (1 - sigma)), A*(x) = E[exp(-x gap)] = exp(-1.25 x) for the constant gap.
+  const double mu = 1.0, gap = 1.25;
+  double sigma = 0.5;
+  for (int i = 0; i < 500; ++i) sigma = std::exp(-gap * mu * (1 - sigma));  // a contraction near the root
+  const double w = sigma / (mu * (1 - sigma));
+  INFO("sigma " << sigma << ", CI " << pwait.ci().mean << " +/- " << pwait.ci().half_width);
+  CHECK(pwait.ci().contains(sigma));
+  INFO("mean wait " << w << ", CI " << wait.ci().mean << " +/- " << wait.ci().half_width);
+  CHECK(wait.ci().contains(w));
+  CHECK(wait.ci().half_width < 0.05 * w);
 }
 
 TEST_CASE("the report's theory block matches the textbook formulas", "[validation]") {
