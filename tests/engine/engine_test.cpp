@@ -188,7 +188,7 @@ struct Hinted final : Component {
 };
 }  // namespace
 
-TEST_CASE("the d-ary heap names the event after its top; the engine hints it to its component", "[engine]") {
+TEST_CASE("the d-ary heap names the event after its top, and the engine hints it to its component", "[engine]") {
   DaryHeap<4> h;
   CHECK(h.second() == nullptr);
   std::mt19937_64 g(11);
