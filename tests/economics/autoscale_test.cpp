@@ -85,7 +85,7 @@ TEST_CASE("predicted-TTFT autoscaling: after a step in demand, the quota's serve
   CHECK(j["cost"]["by_component"]["rent"].get<double>() == Approx(2 * gpu_h).epsilon(1e-12));
 }
 
-TEST_CASE("predicted-TTFT autoscaling without a quota stops at max_servers; it needs an admission limit") {
+TEST_CASE("predicted-TTFT autoscaling without a quota stops at max_servers, and needs an admission limit") {
   const Json j = run(ttft_scenario("{metric: predicted_ttft, target: 2, interval: 1m, provisioning_delay: 7m, "
                                    "cooldown: 3m, min_servers: 1, max_servers: 4}"));
   const auto& ch = changes_of(j);
