@@ -28,13 +28,14 @@ class TokenLength {
   static constexpr double kMax = 4.0e9;
 
   explicit TokenLength(const Distribution& d)
-      : table_(dist::QuantileTable::build(d, kTolerance, kMin, kMax)), exact_(std::make_unique<Distribution>(d)) {}
+      : table_(dist::QuantileTable::build(d, kTolerance, kMin, kMax, 0.5)), exact_(std::make_unique<Distribution>(d)) {}
 
   /// One count from 32 uniform `bits` (tabulated distributions) or from `rng` (the others and
   /// the far tails).
   std::uint32_t draw(std::uint32_t bits, Rng& rng) const {
-    // The table's values lie within kTolerance of [kMin, kMax], so they need no clamping.
-    return table_ ? round(table_->sample(bits, rng)) : draw_exact(rng);
+    // The table holds the clamped quantile plus 1/2, so truncating rounds it to nearest; its
+    // values lie within kTolerance of [kMin, kMax] + 1/2 and need no clamping.
+    return table_ ? static_cast<std::uint32_t>(table_->sample(bits, rng)) : draw_exact(rng);
   }
   /// The table, or nullptr when draws are exact.
   [[nodiscard]] const dist::QuantileTable* table() const { return table_.get(); }

@@ -149,9 +149,9 @@ void TrafficSource::schedule_next(std::int64_t from_ns) {
 }
 
 void TrafficSource::schedule_arrival(double t_ns) {
-  // Round half up, as llround does for the non-negative times here (t - trunc(t) is exact).
-  auto ns = static_cast<std::int64_t>(t_ns);
-  if (t_ns - static_cast<double>(ns) >= 0.5) ++ns;
+  // Round half up, as llround does for the non-negative times here: below 2^52 adding 1/2 is
+  // exact, and from 2^52 on every double is whole.
+  const auto ns = static_cast<std::int64_t>(t_ns < 0x1p52 ? t_ns + 0.5 : t_ns);
   engine_.schedule(SimTime::ns(ns), id_, kArrival);
 }
 

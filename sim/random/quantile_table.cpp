@@ -5,24 +5,25 @@
 
 namespace capsim::dist {
 
-QuantileTable::QuantileTable(const Distribution& d, double lo, double hi, int cell_bits)
+QuantileTable::QuantileTable(const Distribution& d, double lo, double hi, double offset, int cell_bits)
     : shift_(static_cast<std::uint64_t>(52 - cell_bits)),
       base_(std::uint64_t{1023 + 31 - kSegments} << cell_bits),
       mask_((std::uint64_t{1} << shift_) - 1),
       scale_(std::ldexp(1.0, -static_cast<int>(shift_))),
       lo_(lo),
       hi_(hi),
+      offset_(offset),
       d_(d) {}
 
 double QuantileTable::exact(double p) const {
-  return std::clamp(d_.quantile(p), lo_, hi_);
+  return std::clamp(d_.quantile(p), lo_, hi_) + offset_;
 }
 
 std::unique_ptr<const QuantileTable> QuantileTable::build(const Distribution& d, double tolerance, double lo,
-                                                          double hi) {
+                                                          double hi, double offset) {
   if (!d.is_continuous()) return nullptr;
   for (int bits = kMinCellBits; bits <= kMaxCellBits; ++bits) {
-    std::unique_ptr<QuantileTable> t(new QuantileTable(d, lo, hi, bits));
+    std::unique_ptr<QuantileTable> t(new QuantileTable(d, lo, hi, offset, bits));
     if (t->fill(tolerance)) return t;
   }
   return nullptr;
@@ -31,7 +32,7 @@ std::unique_ptr<const QuantileTable> QuantileTable::build(const Distribution& d,
 bool QuantileTable::fill(double tolerance) {
   const int cells = cells_per_segment();
   // The error of a quadratic through f = 0, 1/2, 1 goes as f (f - 1/2) (f - 1), whose extremes
-  // are at 1/2 -+ 1/(2 sqrt 3); f = 1 checks the coefficients' rounding to float.
+  // are at 1/2 -+ 1/(2 sqrt 3); f = 1 checks the coefficients' rounding.
   constexpr double kChecks[] = {0.5 - 0.28867513459481287, 0.5 + 0.28867513459481287, 1.0};
   cells_.resize(std::size_t{2} * kSegments * static_cast<std::size_t>(cells));
   std::vector<double> q(static_cast<std::size_t>(2 * cells + 1));
@@ -53,10 +54,10 @@ bool QuantileTable::fill(double tolerance) {
         const double qm = q[static_cast<std::size_t>(2 * c + 1)];
         const double q1 = q[static_cast<std::size_t>(2 * c + 2)];
         const double c2 = 2.0 * (q0 + q1 - 2.0 * qm);
-        const Cell cell{q0, static_cast<float>(q1 - q0 - c2), static_cast<float>(c2)};
+        const Cell cell{q0, q1 - q0 - c2, c2};
         cells_[segment * static_cast<std::uint32_t>(cells) + static_cast<std::uint32_t>(c)] = cell;
         for (const double f : kChecks) {
-          const double approx = cell.a + f * (static_cast<double>(cell.b) + f * static_cast<double>(cell.c));
+          const double approx = cell.a + f * (cell.b + f * cell.c);
           const double err = std::fabs(approx - exact(p_at((c + f) / cells)));
           if (!(err <= tolerance)) return false;
           max_error_ = std::max(max_error_, err);

@@ -31,10 +31,12 @@ class QuantileTable {
   static constexpr int kMinCellBits = 3;
   static constexpr int kMaxCellBits = 6;
 
-  /// The table of clamp(Q(p), lo, hi) for a continuous distribution with the fewest cells that
-  /// stay within `tolerance` of it at every check point, or nullptr when `d` is constant or
-  /// empirical or no table up to 64 cells a segment does.
-  static std::unique_ptr<const QuantileTable> build(const Distribution& d, double tolerance, double lo, double hi);
+  /// The table of clamp(Q(p), lo, hi) + offset for a continuous distribution with the fewest
+  /// cells that stay within `tolerance` of it at every check point, or nullptr when `d` is
+  /// constant or empirical or no table up to 64 cells a segment does. (An offset of 1/2 lets a
+  /// caller round to nearest by truncating.)
+  static std::unique_ptr<const QuantileTable> build(const Distribution& d, double tolerance, double lo, double hi,
+                                                    double offset = 0);
 
   /// One draw from the uniform bits `u`; `rng` is drawn from only in the far tails.
   double sample(std::uint32_t u, Rng& rng) const {
@@ -47,7 +49,7 @@ class QuantileTable {
     const std::uint64_t key = std::bit_cast<std::uint64_t>(static_cast<double>(t)) + (std::uint64_t{half} << 56);
     const Cell& c = cells_[(key >> shift_) - base_];
     const double f = static_cast<double>(static_cast<std::int64_t>(key & mask_)) * scale_;
-    return c.a + f * (static_cast<double>(c.b) + f * static_cast<double>(c.c));
+    return c.a + f * (c.b + f * c.c);
   }
 
   /// Cells per segment.
@@ -60,12 +62,12 @@ class QuantileTable {
  private:
   struct Cell {
     double a;  // the value at the cell's start
-    float b;   // a + f (b + f c) is the quadratic through the values at f = 0, 1/2, 1
-    float c;
+    double b;  // a + f (b + f c) is the quadratic through the values at f = 0, 1/2, 1
+    double c;
   };
   static constexpr std::uint32_t kTableStart = 1U << (31 - kSegments);  // t below: a far tail
 
-  QuantileTable(const Distribution& d, double lo, double hi, int cell_bits);
+  QuantileTable(const Distribution& d, double lo, double hi, double offset, int cell_bits);
   [[nodiscard]] double exact(double p) const;
   [[nodiscard]] bool fill(double tolerance);
   double tail(std::uint32_t half, Rng& rng) const;
@@ -75,7 +77,7 @@ class QuantileTable {
   std::uint64_t base_;   // (1023 + 15) << cell bits: the key of the first cell
   std::uint64_t mask_;   // the mantissa bits below the cell's
   double scale_;         // 2^-shift_: the masked bits as a fraction of the cell
-  double lo_, hi_;
+  double lo_, hi_, offset_;
   double max_error_ = 0;
   Distribution d_;
 };

@@ -103,6 +103,14 @@ TEST_CASE("a quantile table's far tails are exact inverse-CDF draws", "[random][
     const double p = u < 0x80000000U ? v : 1.0 - v;
     CHECK(t->sample(u, a) == std::clamp(d.quantile(p), kLo, kHi));
   }
+  // An offset shifts every value, the exact tails included.
+  const auto shifted = QuantileTable::build(d, kTolerance, kLo, kHi, 0.5);
+  REQUIRE(shifted != nullptr);
+  Rng c = RandomStreams(7, 0).stream("tail");
+  Rng e = RandomStreams(7, 0).stream("tail");
+  for (const std::uint32_t u : {0U, 40000U, 0x80000000U, 0xfffff000U, 0xffffffffU}) {
+    CHECK(shifted->sample(u, c) == Approx(t->sample(u, e) + 0.5).epsilon(1e-12));
+  }
   // The table's edges join the tails within the tolerance.
   Rng unused = RandomStreams(1, 0).stream("unused");
   CHECK(std::fabs(t->sample(32768U, unused) - exact(d, 32768U)) <= kTolerance);
