@@ -28,7 +28,8 @@ class TokenLength {
   static constexpr double kMax = 4.0e9;
 
   explicit TokenLength(const Distribution& d)
-      : table_(dist::QuantileTable::build(d, kTolerance, kMin, kMax, 0.5)), exact_(std::make_unique<Distribution>(d)) {}
+      : table_(dist::QuantileTable::build(d, kTolerance, kMin, kMax, 0.5)),
+        exact_(std::make_unique<Distribution>(d)) {}
 
   /// One count from 32 uniform `bits` (tabulated distributions) or from `rng` (the others and
   /// the far tails).
@@ -46,11 +47,13 @@ class TokenLength {
   static std::uint32_t round(double x) { return static_cast<std::uint32_t>((x + 0x1p52) - 0x1p52); }
   // Out of line: keeps every distribution's sampler out of the traffic source's hot loop.
   [[gnu::noinline]] std::uint32_t draw_exact(Rng& rng) const {
-    return round(std::clamp(exact_->sample(rng), kMin, kMax));  // clamping first keeps the rounding in range
+    // Clamping first keeps the rounding in range.
+    return round(std::clamp(exact_->sample(rng), kMin, kMax));
   }
 
   std::unique_ptr<const dist::QuantileTable> table_;
-  std::unique_ptr<const Distribution> exact_;  // on the heap: keeps the hot pointer above in a small object
+  // On the heap, so that a TokenLength is two pointers and the hot one shares a cache line.
+  std::unique_ptr<const Distribution> exact_;
 };
 
 }  // namespace capsim

@@ -27,7 +27,10 @@ TrafficSource::TrafficSource(const TrafficSpec& spec, units::DateTime start, Eng
       class_at_reset_(spec.classes.size()),
       active_at_sample_(spec.tiers.size(), 0.0) {
   classes_ = spec.classes.size();
-  for (const auto& c : spec.classes) class_draw_.push_back(ClassDraw{TokenLength(c.input_tokens), TokenLength(c.output_tokens), c.model_index});
+  for (const auto& c : spec.classes) {
+    class_draw_.push_back(
+        ClassDraw{TokenLength(c.input_tokens), TokenLength(c.output_tokens), c.model_index});
+  }
   const double horizon_s = engine.horizon() == SimTime::max() ? 0.0 : engine.horizon().to_seconds();
   for (std::size_t i = 0; i < spec.tiers.size(); ++i) {
     const TierSpec& t = spec.tiers[i];
@@ -111,7 +114,8 @@ void TrafficSource::enter_piece(std::int64_t t_ns) {
       for (std::uint16_t g = 0; g < groups; ++g) {
         // Groups of 2^32 users or more take the slow path, which draws 64 bits for the user.
         const std::uint64_t n = t.group_users[g];
-        cells_.push_back(Cell{n <= 0xffffffffU ? static_cast<std::uint32_t>(n) : 0U, slot, g, groups, tier, cls});
+        const std::uint32_t users = n <= 0xffffffffU ? static_cast<std::uint32_t>(n) : 0U;
+        cells_.push_back(Cell{users, slot, g, groups, tier, cls});
         weights.push_back(t.rate * mix[c] * t.groups.request_share(g));
       }
     }
@@ -122,7 +126,9 @@ void TrafficSource::enter_piece(std::int64_t t_ns) {
     // The table resolves shares to 2^-32, so shares that moved by less than 1e-12 of their
     // value since it was built (a profile that scales every tier alike) keep it.
     bool same = weights.size() == cell_shares_.size();
-    for (std::size_t k = 0; same && k < weights.size(); ++k) same = std::fabs(weights[k] - cell_shares_[k]) <= 1e-12 * cell_shares_[k];
+    for (std::size_t k = 0; same && k < weights.size(); ++k) {
+      same = std::fabs(weights[k] - cell_shares_[k]) <= 1e-12 * cell_shares_[k];
+    }
     if (!same) {
       cell_pick_ = dist::AliasTable(weights);
       cell_shares_ = std::move(weights);
@@ -172,9 +178,9 @@ void TrafficSource::schedule_after_piece() {
   Request& r = pool_[id];
   r.arrival = now;
   const auto bits = static_cast<std::uint32_t>(pick);
-  r.user = cell.users != 0
-               ? UserGroups::user_id(dist::uniform_below(cell.users, bits, user_rng_), cell.group, cell.groups)
-               : sender_slow(cell.tier, cell.group, bits);
+  r.user = cell.users != 0 ? UserGroups::user_id(dist::uniform_below(cell.users, bits, user_rng_),
+                                                 cell.group, cell.groups)
+                           : sender_slow(cell.tier, cell.group, bits);
   const std::uint64_t tokens = token_rng_();
   r.input_tokens = c.input.draw(static_cast<std::uint32_t>(tokens >> 32), token_rng_);
   r.output_tokens = c.output.draw(static_cast<std::uint32_t>(tokens), token_rng_);
@@ -193,10 +199,13 @@ void TrafficSource::schedule_after_piece() {
 
 // The sender where the cell does not say it all: too many cells to list every group (the group
 // comes from the high half of one more draw), or a group of 2^32 users or more.
-std::uint64_t TrafficSource::sender_slow(std::size_t tier, std::uint16_t group, std::uint32_t bits) {
+std::uint64_t TrafficSource::sender_slow(std::size_t tier, std::uint16_t group,
+                                         std::uint32_t bits) {
   const TierState& t = tiers_[tier];
-  const std::size_t g = group != kAnyGroup ? group : t.groups.pick(static_cast<std::uint32_t>(user_rng_() >> 32));
-  return UserGroups::user_id(dist::uniform_below(t.group_users[g], bits, user_rng_), g, t.groups.size());
+  const std::size_t g =
+      group != kAnyGroup ? group : t.groups.pick(static_cast<std::uint32_t>(user_rng_() >> 32));
+  const std::uint64_t j = dist::uniform_below(t.group_users[g], bits, user_rng_);
+  return UserGroups::user_id(j, g, t.groups.size());
 }
 
 void TrafficSource::send(RequestId id, std::size_t slot) {

@@ -54,7 +54,9 @@ class TrafficSource final : public Component {
 
   /// Requests sent in the statistics window (all tiers, or one).
   [[nodiscard]] std::uint64_t arrived() const;
-  [[nodiscard]] std::uint64_t arrived(std::size_t tier) const { return tier_sent(tier).n - tiers_[tier].at_reset.n; }
+  [[nodiscard]] std::uint64_t arrived(std::size_t tier) const {
+    return tier_sent(tier).n - tiers_[tier].at_reset.n;
+  }
   /// The expected number of synthetic requests in the statistics window (the rate's integral).
   [[nodiscard]] double expected_arrivals() const;
   /// Trace replay: the prefix-block ids that Request::prefix_begin/prefix_blocks refer to.
@@ -90,12 +92,13 @@ class TrafficSource final : public Component {
   [[gnu::noinline]] void enter_piece(std::int64_t t_ns);  // once a piece: kept out of on_arrival
   void schedule_next(std::int64_t from_ns);
   void schedule_arrival(double t_ns);
-  [[gnu::noinline]] void schedule_after_piece();  // a gap crossed the piece's end: go on from there
+  [[gnu::noinline]] void schedule_after_piece();  // a gap crossed the piece's end
   void on_arrival();
   void on_trace_record();
   void emit_trace(std::size_t record);
   SimTime trace_time(std::size_t record, std::uint64_t loop) const;
-  [[gnu::noinline]] std::uint64_t sender_slow(std::size_t tier, std::uint16_t group, std::uint32_t bits);
+  [[gnu::noinline]] std::uint64_t sender_slow(std::size_t tier, std::uint16_t group,
+                                              std::uint32_t bits);
   void send(RequestId id, std::size_t slot);
   [[nodiscard]] Counts tier_sent(std::size_t tier) const;
   [[nodiscard]] Counts class_sent(std::size_t cls) const;
@@ -122,7 +125,7 @@ class TrafficSource final : public Component {
   // more than kMaxCells, cells are (tier, class) and the group is drawn per request.
   static constexpr std::uint16_t kAnyGroup = 0xffff;  // UserGroups has at most 64 x 64 groups
   struct Cell {
-    std::uint32_t users;   // in the group (1 for a rate tier: every request has user 0); 0: see sender_slow
+    std::uint32_t users;   // in the group (1 for a rate tier: user 0); 0: see sender_slow
     std::uint32_t slot;    // index into sent_
     std::uint16_t group;   // kAnyGroup: drawn per request
     std::uint16_t groups;  // the tier's group count (user ids are j x groups + group)

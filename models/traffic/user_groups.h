@@ -37,7 +37,9 @@ class UserGroups {
   /// The group of a request's sender, drawn with probability request_share(g) from 32 uniform bits.
   [[nodiscard]] std::size_t pick(std::uint32_t bits) const { return pick_.sample(bits); }
   /// The id of user j (0-based, below the group's count) of group g in a tier of `groups` groups.
-  static std::uint64_t user_id(std::uint64_t j, std::size_t g, std::size_t groups) { return j * groups + g; }
+  static std::uint64_t user_id(std::uint64_t j, std::size_t g, std::size_t groups) {
+    return j * groups + g;
+  }
   /// The group of a user id.
   [[nodiscard]] std::size_t group_of(std::uint64_t user) const { return static_cast<std::size_t>(user % mass_.size()); }
 

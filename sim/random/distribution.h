@@ -293,7 +293,9 @@ class Distribution {
   [[nodiscard]] std::string_view name() const;
   [[nodiscard]] bool is_constant() const { return std::holds_alternative<dist::Constant>(v_); }
   /// Neither constant nor empirical: a continuous quantile function.
-  [[nodiscard]] bool is_continuous() const { return !is_constant() && !std::holds_alternative<dist::Empirical>(v_); }
+  [[nodiscard]] bool is_continuous() const {
+    return !is_constant() && !std::holds_alternative<dist::Empirical>(v_);
+  }
 
  private:
   using Variant =

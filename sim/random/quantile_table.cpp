@@ -5,7 +5,8 @@
 
 namespace capsim::dist {
 
-QuantileTable::QuantileTable(const Distribution& d, double lo, double hi, double offset, int cell_bits)
+QuantileTable::QuantileTable(const Distribution& d, double lo, double hi, double offset,
+                             int cell_bits)
     : shift_(static_cast<std::uint64_t>(52 - cell_bits)),
       base_(std::uint64_t{1023 + 31 - kSegments} << cell_bits),
       mask_((std::uint64_t{1} << shift_) - 1),
@@ -19,8 +20,8 @@ double QuantileTable::exact(double p) const {
   return std::clamp(d_.quantile(p), lo_, hi_) + offset_;
 }
 
-std::unique_ptr<const QuantileTable> QuantileTable::build(const Distribution& d, double tolerance, double lo,
-                                                          double hi, double offset) {
+std::unique_ptr<const QuantileTable> QuantileTable::build(const Distribution& d, double tolerance,
+                                                          double lo, double hi, double offset) {
   if (!d.is_continuous()) return nullptr;
   for (int bits = kMinCellBits; bits <= kMaxCellBits; ++bits) {
     std::unique_ptr<QuantileTable> t(new QuantileTable(d, lo, hi, offset, bits));
@@ -48,7 +49,8 @@ bool QuantileTable::fill(double tolerance) {
         q[k] = exact(p_at(static_cast<double>(k) / (2.0 * cells)));
         if (!std::isfinite(q[k])) return false;
       }
-      const auto segment = static_cast<std::uint32_t>(half * kSegments + static_cast<std::uint32_t>(e) - (31 - kSegments));
+      const auto first = static_cast<std::uint32_t>(e - (31 - kSegments));  // segment in the half
+      const std::uint32_t segment = half * kSegments + first;
       for (int c = 0; c < cells; ++c) {
         const double q0 = q[static_cast<std::size_t>(2 * c)];
         const double qm = q[static_cast<std::size_t>(2 * c + 1)];

@@ -4,7 +4,8 @@
 // about 25 instructions and 32 random bits per draw instead of a ziggurat and an exp().
 //
 //   auto t = dist::QuantileTable::build(d, 0.1, 1.0, 4e9);  // nullptr: not tabulated to 0.1
-//   double x = t->sample(static_cast<std::uint32_t>(rng() >> 32), rng);  // within 0.1 of clamp(Q(p), 1, 4e9)
+//   double x = t->sample(static_cast<std::uint32_t>(rng() >> 32), rng);
+//   // x is within 0.1 of clamp(Q(p), 1, 4e9)
 //
 // The 32 bits u are a uniform p = u / 2^32. The table splits each half of (0, 1) into segments
 // that halve the distance to its end (p in [1/4, 1/2), [1/8, 1/4), ... and in [1/2, 3/4),
@@ -35,8 +36,8 @@ class QuantileTable {
   /// cells that stay within `tolerance` of it at every check point, or nullptr when `d` is
   /// constant or empirical or no table up to 64 cells a segment does. (An offset of 1/2 lets a
   /// caller round to nearest by truncating.)
-  static std::unique_ptr<const QuantileTable> build(const Distribution& d, double tolerance, double lo, double hi,
-                                                    double offset = 0);
+  static std::unique_ptr<const QuantileTable> build(const Distribution& d, double tolerance,
+                                                    double lo, double hi, double offset = 0);
 
   /// One draw from the uniform bits `u`; `rng` is drawn from only in the far tails.
   double sample(std::uint32_t u, Rng& rng) const {
@@ -46,7 +47,8 @@ class QuantileTable {
     if (t < kTableStart) [[unlikely]] return tail(half, rng);
     // The exponent of t (15 to 30) picks the segment, the upper half's 16 segments after the
     // lower half's; the mantissa's top bits pick the cell, the rest is the position in it.
-    const std::uint64_t key = std::bit_cast<std::uint64_t>(static_cast<double>(t)) + (std::uint64_t{half} << 56);
+    const std::uint64_t key =
+        std::bit_cast<std::uint64_t>(static_cast<double>(t)) + (std::uint64_t{half} << 56);
     const Cell& c = cells_[(key >> shift_) - base_];
     const double f = static_cast<double>(static_cast<std::int64_t>(key & mask_)) * scale_;
     return c.a + f * (c.b + f * c.c);

@@ -48,8 +48,10 @@ void check_mean(const Distribution& d, const std::function<double(double)>& cdf,
 TEST_CASE("tabulated token lengths have the rounded distribution's mean") {
   // Lognormal median 600, p99 6000: sigma = ln 10 / z99.
   const double mu = std::log(600.0), sigma = std::log(10.0) / 2.3263478740408408;
-  check_mean(Distribution::lognormal_median_p99(600, 6000),
-             [&](double x) { return 0.5 * std::erfc(-(std::log(x) - mu) / (sigma * std::sqrt(2.0))); }, 2'000'000, "ln");
+  const auto lognormal_cdf = [&](double x) {
+    return 0.5 * std::erfc(-(std::log(x) - mu) / (sigma * std::sqrt(2.0)));
+  };
+  check_mean(Distribution::lognormal_median_p99(600, 6000), lognormal_cdf, 2'000'000, "ln");
   // Exponential with mean 3: a tenth of the draws fall below 1 and count as 1.
   check_mean(Distribution::exponential_mean(3), [](double x) { return 1 - std::exp(-x / 3); }, 200, "exp");
 }
@@ -68,7 +70,8 @@ TEST_CASE("the two halves of one draw give uncorrelated input and output lengths
     sx += x, sy += y, sxx += x * x, syy += y * y, sxy += x * y;
   }
   const double n = kDraws;
-  const double r = (sxy / n - sx / n * sy / n) / std::sqrt((sxx / n - sx * sx / (n * n)) * (syy / n - sy * sy / (n * n)));
+  const double cov = sxy / n - sx / n * sy / n;
+  const double r = cov / std::sqrt((sxx / n - sx * sx / (n * n)) * (syy / n - sy * sy / (n * n)));
   CHECK(std::fabs(r) <= 5 / std::sqrt(n));
 }
 
