@@ -8,15 +8,6 @@ namespace capsim {
 
 namespace {
 
-std::uint32_t to_tokens(double x) {
-  // Token counts are whole and at least 1; huge draws saturate rather than wrap. Clamping
-  // before rounding gives the same result (the bounds are whole and rounding is monotone), and
-  // below 2^52 adding and taking away 2^52 rounds to nearest, ties to even, as nearbyint does in
-  // the default rounding mode, without a call into libm.
-  const double y = std::clamp(x, 1.0, 4.0e9);
-  return static_cast<std::uint32_t>((y + 0x1p52) - 0x1p52);
-}
-
 const std::vector<std::uint32_t> kNoBlocks;
 
 }  // namespace
@@ -32,14 +23,19 @@ TrafficSource::TrafficSource(const TrafficSpec& spec, units::DateTime start, Eng
       user_rng_(streams.stream("traffic.users")),
       token_rng_(streams.stream("traffic.tokens")),
       id_(engine.add_component(this)),
-      class_sent_(spec.classes.size()),
+      sent_(spec.tiers.size() * spec.classes.size()),
       class_at_reset_(spec.classes.size()),
       active_at_sample_(spec.tiers.size(), 0.0) {
+  classes_ = spec.classes.size();
+  for (const auto& c : spec.classes) {
+    class_draw_.push_back(
+        ClassDraw{TokenLength(c.input_tokens), TokenLength(c.output_tokens), c.model_index});
+  }
   const double horizon_s = engine.horizon() == SimTime::max() ? 0.0 : engine.horizon().to_seconds();
   for (std::size_t i = 0; i < spec.tiers.size(); ++i) {
     const TierSpec& t = spec.tiers[i];
     tiers_.push_back(TierState{UserGroups(t.intensity, rates_.max_users(i, horizon_s), spec.groups_per_halving),
-                               {}, t.by_rate, 0, 0, {}, {}, {}, 0});
+                               {}, t.by_rate, 0, 0, {}, {}, 0});
     active_at_sample_[i] = rates_.active_users(i, 0.0);
   }
   if (spec.trace) {
@@ -83,83 +79,141 @@ void TrafficSource::enter_piece(std::int64_t t_ns) {
   for (auto& t : tiers_) t.integral += t.rate * static_cast<double>(piece_end_ns_ - piece_start_ns_) * 1e-9;
   piece_start_ns_ = t_ns;
   piece_end_ns_ = rates_.piece_end(t_ns);
+  piece_end_ = static_cast<double>(piece_end_ns_);
   const double mid_s = 0.5e-9 * static_cast<double>(piece_start_ns_ + piece_end_ns_);
   total_rate_ = 0;
   cells_.clear();
   std::vector<double> weights;
   std::vector<double> mix;
+  std::size_t listed = 0;  // cells with every group listed
   for (std::size_t i = 0; i < tiers_.size(); ++i) {
     TierState& t = tiers_[i];
     t.rate = rates_.rate(i, mid_s);
     total_rate_ += t.rate;
     if (t.rate <= 0) continue;
+    t.groups.fill_counts(t.by_rate ? 1.0 : rates_.users(i, mid_s), t.group_users);
     rates_.mix(i, mid_s, mix);
+    for (const double m : mix) listed += m > 0 ? t.groups.size() : 0;
+  }
+  const bool by_group = listed <= kMaxCells;
+  for (std::size_t i = 0; i < tiers_.size(); ++i) {
+    const TierState& t = tiers_[i];
+    if (t.rate <= 0) continue;
+    rates_.mix(i, mid_s, mix);
+    const auto groups = static_cast<std::uint16_t>(t.groups.size());
     for (std::size_t c = 0; c < mix.size(); ++c) {
       if (mix[c] <= 0) continue;
-      cells_.push_back(Cell{static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(c)});
-      weights.push_back(t.rate * mix[c]);
+      const auto tier = static_cast<std::uint16_t>(i);
+      const auto cls = static_cast<std::uint16_t>(c);
+      const auto slot = static_cast<std::uint32_t>(i * classes_ + c);
+      if (!by_group && groups > 1) {
+        cells_.push_back(Cell{0, slot, kAnyGroup, groups, tier, cls});
+        weights.push_back(t.rate * mix[c]);
+        continue;
+      }
+      for (std::uint16_t g = 0; g < groups; ++g) {
+        // Groups of 2^32 users or more take the slow path, which draws 64 bits for the user.
+        const std::uint64_t n = t.group_users[g];
+        const std::uint32_t users = n <= 0xffffffffU ? static_cast<std::uint32_t>(n) : 0U;
+        cells_.push_back(Cell{users, slot, g, groups, tier, cls});
+        weights.push_back(t.rate * mix[c] * t.groups.request_share(g));
+      }
     }
-    t.groups.fill_counts(rates_.users(i, mid_s), t.group_users);
   }
   if (total_rate_ > 0) {
-    cell_pick_ = dist::AliasTable(weights);
     ns_per_unit_ = 1e9 / total_rate_;
+    for (double& w : weights) w /= total_rate_;
+    // The table resolves shares to 2^-32, so shares that moved by less than 1e-12 of their
+    // value since it was built (a profile that scales every tier alike) keep it.
+    bool same = weights.size() == cell_shares_.size();
+    for (std::size_t k = 0; same && k < weights.size(); ++k) {
+      same = std::fabs(weights[k] - cell_shares_[k]) <= 1e-12 * cell_shares_[k];
+    }
+    if (!same) {
+      cell_pick_ = dist::AliasTable(weights);
+      cell_shares_ = std::move(weights);
+    }
   }
 }
 
 void TrafficSource::schedule_next(std::int64_t from_ns) {
-  const std::int64_t horizon = engine_.horizon().count_ns();
   double t = static_cast<double>(from_ns);
   for (;;) {
     if (total_rate_ > 0) {
       // Exponential gaps at the piece's constant rate; a gap that crosses the piece's end is
       // dropped and drawn afresh from there (memorylessness), which is exact time rescaling.
       const double next = t + unit_exp_(arrival_rng_) * ns_per_unit_;
-      if (next < static_cast<double>(piece_end_ns_)) {
-        // Round half up, as llround does for the non-negative times here (t - trunc(t) is exact).
-        auto ns = static_cast<std::int64_t>(next);
-        if (next - static_cast<double>(ns) >= 0.5) ++ns;
-        engine_.schedule(SimTime::ns(ns), id_, kArrival);
+      if (next < piece_end_) {
+        schedule_arrival(next);
         return;
       }
     }
-    if (piece_end_ns_ > horizon) return;
+    if (piece_end_ns_ > engine_.horizon().count_ns()) return;
     enter_piece(piece_end_ns_);
     t = static_cast<double>(piece_start_ns_);
   }
 }
 
-// Flattened: the Mersenne Twister steps and Boost's ziggurat normal inline here instead of being
-// called, which saves about a tenth of the instructions per request.
-[[gnu::flatten]] void TrafficSource::on_arrival() {
-  const Cell cell = cells_.size() == 1 ? cells_.front() : cells_[cell_pick_.sample(arrival_rng_)];
-  const std::size_t ti = cell.tier;
-  const std::size_t cls = cell.cls;
-  TierState& tier = tiers_[ti];
-  const RequestClassSpec& c = spec_.classes[cls];
-  const RequestId id = pool_.acquire();
-  Request& r = pool_[id];
-  r.arrival = engine_.now();
-  r.user = tier.by_rate ? 0 : tier.groups.draw(user_rng_, tier.group_users);
-  r.input_tokens = to_tokens(c.input_tokens.sample(token_rng_));
-  r.output_tokens = to_tokens(c.output_tokens.sample(token_rng_));
-  r.tier = static_cast<std::uint16_t>(ti);
-  r.cls = static_cast<std::uint16_t>(cls);
-  r.model = c.model_index;
-  schedule_next(engine_.now().count_ns());
-  send(id, ti, cls);
+void TrafficSource::schedule_arrival(double t_ns) {
+  // Round half up, as llround does for the non-negative times here: below 2^52 adding 1/2 is
+  // exact, and from 2^52 on every double is whole.
+  const auto ns = static_cast<std::int64_t>(t_ns < 0x1p52 ? t_ns + 0.5 : t_ns);
+  engine_.schedule(SimTime::ns(ns), id_, kArrival);
 }
 
-void TrafficSource::send(RequestId id, std::size_t tier, std::size_t cls) {
+void TrafficSource::schedule_after_piece() {
+  if (piece_end_ns_ > engine_.horizon().count_ns()) return;
+  enter_piece(piece_end_ns_);
+  schedule_next(piece_start_ns_);
+}
+
+// Flattened: the Mersenne Twister steps inline here instead of being called.
+[[gnu::flatten]] void TrafficSource::on_arrival() {
+  const std::uint64_t pick = user_rng_();
+  const Cell& cell = cells_[cell_pick_.sample(static_cast<std::uint32_t>(pick >> 32))];
+  const std::uint32_t slot = cell.slot;  // schedule_next may refill cells_
+  const ClassDraw& c = class_draw_[cell.cls];
+  const SimTime now = engine_.now();
+  const RequestId id = pool_.acquire();
+  Request& r = pool_[id];
+  r.arrival = now;
+  const auto bits = static_cast<std::uint32_t>(pick);
+  r.user = cell.users != 0 ? UserGroups::user_id(dist::uniform_below(cell.users, bits, user_rng_),
+                                                 cell.group, cell.groups)
+                           : sender_slow(cell.tier, cell.group, bits);
+  const std::uint64_t tokens = token_rng_();
+  r.input_tokens = c.input.draw(static_cast<std::uint32_t>(tokens >> 32), token_rng_);
+  r.output_tokens = c.output.draw(static_cast<std::uint32_t>(tokens), token_rng_);
+  r.tier = cell.tier;
+  r.cls = cell.cls;
+  r.model = c.model;
+  // schedule_next() in short: the piece this arrival fell in has a positive rate.
+  const double next = static_cast<double>(now.count_ns()) + unit_exp_(arrival_rng_) * ns_per_unit_;
+  if (next < piece_end_) [[likely]] {
+    schedule_arrival(next);
+  } else {
+    schedule_after_piece();
+  }
+  send(id, slot);
+}
+
+// The sender where the cell does not say it all: too many cells to list every group (the group
+// comes from the high half of one more draw), or a group of 2^32 users or more.
+std::uint64_t TrafficSource::sender_slow(std::size_t tier, std::uint16_t group,
+                                         std::uint32_t bits) {
+  const TierState& t = tiers_[tier];
+  const std::size_t g =
+      group != kAnyGroup ? group : t.groups.pick(static_cast<std::uint32_t>(user_rng_() >> 32));
+  const std::uint64_t j = dist::uniform_below(t.group_users[g], bits, user_rng_);
+  return UserGroups::user_id(j, g, t.groups.size());
+}
+
+void TrafficSource::send(RequestId id, std::size_t slot) {
   const Request& r = pool_[id];
-  Counts& t = tiers_[tier].sent;
+  Counts& t = sent_[slot];
   ++t.n;
   t.in += r.input_tokens;
   t.out += r.output_tokens;
-  Counts& c = class_sent_[cls];
-  ++c.n;
-  c.in += r.input_tokens;
-  c.out += r.output_tokens;
   sink_.submit(id);
 }
 
@@ -210,7 +264,7 @@ void TrafficSource::emit_trace(std::size_t record) {
     r.prefix_begin = trace_->prefix_begin[record];
     r.prefix_blocks = trace_->prefix_blocks[record];
   }
-  send(id, 0, 0);
+  send(id, 0);
 }
 
 const std::vector<std::uint32_t>& TrafficSource::block_table() const {
@@ -224,6 +278,18 @@ double TrafficSource::integral_now(std::size_t tier) const {
   const TierState& t = tiers_[tier];
   const double since = std::max(0.0, static_cast<double>(engine_.now().count_ns() - piece_start_ns_) * 1e-9);
   return t.integral + t.rate * since;
+}
+
+TrafficSource::Counts TrafficSource::tier_sent(std::size_t tier) const {
+  Counts sum;
+  for (std::size_t c = 0; c < classes_; ++c) sum += sent_[tier * classes_ + c];
+  return sum;
+}
+
+TrafficSource::Counts TrafficSource::class_sent(std::size_t cls) const {
+  Counts sum;
+  for (std::size_t t = 0; t < tiers_.size(); ++t) sum += sent_[t * classes_ + cls];
+  return sum;
 }
 
 std::uint64_t TrafficSource::arrived() const {
@@ -240,10 +306,10 @@ double TrafficSource::expected_arrivals() const {
 
 void TrafficSource::reset_stats() {
   for (std::size_t i = 0; i < tiers_.size(); ++i) {
-    tiers_[i].at_reset = tiers_[i].sent;
+    tiers_[i].at_reset = tier_sent(i);
     tiers_[i].integral_at_reset = integral_now(i);
   }
-  class_at_reset_ = class_sent_;
+  for (std::size_t c = 0; c < class_at_reset_.size(); ++c) class_at_reset_[c] = class_sent(c);
 }
 
 std::vector<std::string> TrafficSource::sample_columns() const {
@@ -258,9 +324,10 @@ std::vector<std::string> TrafficSource::sample_columns() const {
 }
 
 void TrafficSource::sample(SimTime now, std::vector<double>& row) {
-  for (auto& t : tiers_) {
-    row.push_back(static_cast<double>(t.sent.n - t.at_sample.n));
-    t.at_sample = t.sent;
+  for (std::size_t i = 0; i < tiers_.size(); ++i) {
+    const Counts sent = tier_sent(i);
+    row.push_back(static_cast<double>(sent.n - tiers_[i].at_sample.n));
+    tiers_[i].at_sample = sent;
   }
   if (trace_ != nullptr) return;
   for (std::size_t i = 0; i < tiers_.size(); ++i) {
@@ -288,11 +355,12 @@ void TrafficSource::write_report(Json& j) const {
   for (std::size_t i = 0; i < tiers_.size(); ++i) {
     const TierState& t = tiers_[i];
     const TierSpec& spec = spec_.tiers[i];
+    const Counts sent = tier_sent(i);
     Json& tj = j["tiers"][spec.name];
-    put_counts(tj, t.sent.n - t.at_reset.n, t.sent.in - t.at_reset.in, t.sent.out - t.at_reset.out);
-    n += t.sent.n - t.at_reset.n;
-    in += t.sent.in - t.at_reset.in;
-    out += t.sent.out - t.at_reset.out;
+    put_counts(tj, sent.n - t.at_reset.n, sent.in - t.at_reset.in, sent.out - t.at_reset.out);
+    n += sent.n - t.at_reset.n;
+    in += sent.in - t.at_reset.in;
+    out += sent.out - t.at_reset.out;
     if (!spec.by_rate) {
       tj["users"] = rates_.users(i, now_s);
       tj["active_users"] = rates_.active_users(i, now_s);
@@ -301,7 +369,7 @@ void TrafficSource::write_report(Json& j) const {
     }
   }
   for (std::size_t c = 0; c < spec_.classes.size(); ++c) {
-    const Counts& s = class_sent_[c];
+    const Counts s = class_sent(c);
     const Counts& r = class_at_reset_[c];
     Json& cj = j["classes"][spec_.classes[c].name];
     put_counts(cj, s.n - r.n, s.in - r.in, s.out - r.out);

@@ -27,6 +27,8 @@ UserGroups::UserGroups(const std::optional<Distribution>& intensity, double max_
   if (!intensity || intensity->is_constant() || max_users < 2) {
     mass_ = {1.0};
     intensity_ = {1.0};
+    share_ = {1.0};
+    pick_ = dist::AliasTable(share_);
     return;
   }
   const Distribution& d = *intensity;
@@ -50,9 +52,10 @@ UserGroups::UserGroups(const std::optional<Distribution>& intensity, double max_
   intensity_.push_back(std::max(floor_value, (mean - covered) / rest) / mean);
   mass_.push_back(rest);
 
-  std::vector<double> weights(mass_.size());
-  for (std::size_t g = 0; g < mass_.size(); ++g) weights[g] = mass_[g] * intensity_[g];
-  pick_ = dist::AliasTable(weights);
+  double total = 0;
+  for (std::size_t g = 0; g < mass_.size(); ++g) total += mass_[g] * intensity_[g];
+  for (std::size_t g = 0; g < mass_.size(); ++g) share_.push_back(mass_[g] * intensity_[g] / total);
+  pick_ = dist::AliasTable(share_);
 }
 
 double UserGroups::top_share(double p) const {

@@ -29,15 +29,16 @@ class UserGroups {
   /// The share of requests sent by the heaviest fraction `p` of users.
   [[nodiscard]] double top_share(double p) const;
 
+  /// Share of the tier's requests sent by group g (mass x intensity, normalised).
+  [[nodiscard]] double request_share(std::size_t g) const { return share_[g]; }
+
   /// Users per group for a population of `users` (at least one per group).
   void fill_counts(double users, std::vector<std::uint64_t>& counts) const;
-  /// Draws the sender of one request, given the current counts.
-  std::uint64_t draw(Rng& rng, const std::vector<std::uint64_t>& counts) const {
-    const std::size_t g = mass_.size() == 1 ? 0 : pick_.sample(rng);
-    // j uniform in [0, counts[g]): the high word of a 64-bit draw times the count.
-    __extension__ using U128 = unsigned __int128;
-    const auto j = static_cast<std::uint64_t>((static_cast<U128>(rng()) * counts[g]) >> 64);
-    return j * mass_.size() + g;
+  /// The group of a request's sender, drawn with probability request_share(g) from 32 uniform bits.
+  [[nodiscard]] std::size_t pick(std::uint32_t bits) const { return pick_.sample(bits); }
+  /// The id of user j (0-based, below the group's count) of group g in a tier of `groups` groups.
+  static std::uint64_t user_id(std::uint64_t j, std::size_t g, std::size_t groups) {
+    return j * groups + g;
   }
   /// The group of a user id.
   [[nodiscard]] std::size_t group_of(std::uint64_t user) const { return static_cast<std::size_t>(user % mass_.size()); }
@@ -45,7 +46,8 @@ class UserGroups {
  private:
   std::vector<double> mass_;
   std::vector<double> intensity_;
-  dist::AliasTable pick_;  // group g with probability mass x intensity
+  std::vector<double> share_;
+  dist::AliasTable pick_;  // group g with probability share_[g]
 };
 
 }  // namespace capsim

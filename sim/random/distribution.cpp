@@ -270,7 +270,14 @@ std::vector<double> normalised(const std::vector<double>& weights) {
 dist::AliasTable::AliasTable(const std::vector<double>& weights) {
   if (weights.empty()) invalid("weights must not be empty");
   if (weights.size() > std::numeric_limits<std::uint32_t>::max()) invalid("too many weights");
-  columns_ = columns(normalised(weights));
+  const auto cols = columns(normalised(weights));
+  slots_.resize(cols.size());
+  n_ = cols.size();
+  for (std::size_t i = 0; i < cols.size(); ++i) {
+    // Thresholds of 1 round to 2^32 - 1, which is harmless: a full column is its own alias.
+    const double t = std::min(cols[i].threshold * 0x1p32 + 0.5, 0x1p32 - 1);  // rounded below
+    slots_[i] = Slot{static_cast<std::uint32_t>(t), {cols[i].index[0], cols[i].index[1]}};
+  }
 }
 
 Distribution Distribution::empirical(std::vector<double> values, std::vector<double> weights) {

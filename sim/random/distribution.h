@@ -48,6 +48,23 @@ inline double unit_uniform(Rng& rng) {
   return static_cast<double>(rng() >> 11) * 0x1p-53;
 }
 
+/// A uniform integer in [0, n), n >= 1, from 32 uniform `bits`, exactly: Lemire's multiply
+/// and reject, which draws again (the high half of a fresh draw of `rng`) with probability
+/// below n / 2^32. Beyond 2^32 - 1 it takes a fresh 64-bit draw instead (resolution n / 2^64).
+inline std::uint64_t uniform_below(std::uint64_t n, std::uint32_t bits, Rng& rng) {
+  if (n > 0xffffffffULL) [[unlikely]] {
+    __extension__ using U128 = unsigned __int128;
+    return static_cast<std::uint64_t>((static_cast<U128>(rng()) * n) >> 64);
+  }
+  std::uint64_t m = std::uint64_t{bits} * n;
+  if (static_cast<std::uint32_t>(m) < n) [[unlikely]] {
+    // The low word of m is below 2^32 mod n for exactly the surplus values of bits.
+    const auto surplus = static_cast<std::uint32_t>((0x100000000ULL - n) % n);
+    while (static_cast<std::uint32_t>(m) < surplus) m = (rng() >> 32) * n;
+  }
+  return m >> 32;
+}
+
 struct Constant {
   double value;
   double sample(Rng& /*rng*/) const { return value; }
@@ -162,9 +179,10 @@ struct BoundedPareto {
   }
 };
 
-/// Walker's alias method over indices 0..n-1: one draw gives both the column (integer part of
-/// u * n) and the coin (fractional part), which keeps 53 - log2(n) bits, ample for tables of
-/// millions of entries. For hot loops that need an index rather than a Distribution's value.
+/// Walker's alias method over indices 0..n-1, from 32 uniform bits: their product with n gives
+/// the column (high word) and the coin (low word), so column and alias probabilities are
+/// resolved to n / 2^32. For hot loops that need an index rather than a Distribution's value
+/// and can share one 64-bit draw between two 32-bit picks.
 class AliasTable {
  public:
   AliasTable() = default;
@@ -172,15 +190,15 @@ class AliasTable {
   /// (std::invalid_argument).
   explicit AliasTable(const std::vector<double>& weights);
 
-  [[nodiscard]] std::size_t size() const { return columns_.size(); }
-  std::size_t sample(Rng& rng) const {
-    const double x = unit_uniform(rng) * static_cast<double>(columns_.size());
-    std::size_t i = static_cast<std::size_t>(x);
-    if (i >= columns_.size()) i = columns_.size() - 1;  // rounding of x up to n
-    const Column& col = columns_[i];
+  [[nodiscard]] std::size_t size() const { return n_; }
+  std::size_t sample(std::uint32_t bits) const {
+    const std::uint64_t x = std::uint64_t{bits} * n_;
+    const Slot& slot = slots_[x >> 32];
     // Indexed by the coin rather than branched on: the coin is unpredictable by design.
-    return col.index[x - static_cast<double>(i) >= col.threshold ? 1 : 0];
+    return slot.index[static_cast<std::uint32_t>(x) >= slot.threshold ? 1 : 0];
   }
+  /// One pick from the high 32 bits of one draw.
+  std::size_t sample(Rng& rng) const { return sample(static_cast<std::uint32_t>(rng() >> 32)); }
 
   struct Column {
     double threshold;          // keep the column's own index when the coin is below this
@@ -190,7 +208,12 @@ class AliasTable {
   static std::vector<Column> columns(const std::vector<double>& probabilities);
 
  private:
-  std::vector<Column> columns_;
+  struct Slot {
+    std::uint32_t threshold;  // a Column's threshold times 2^32 (full columns alias themselves)
+    std::uint32_t index[2];
+  };
+  std::vector<Slot> slots_;
+  std::uint64_t n_ = 0;  // slots_.size(), kept apart so a draw need not divide by sizeof(Slot)
 };
 
 /// A discrete distribution over given values, sampled in O(1) with Walker's alias method.
@@ -269,6 +292,10 @@ class Distribution {
   /// The YAML name of the kind ("exponential", ...).
   [[nodiscard]] std::string_view name() const;
   [[nodiscard]] bool is_constant() const { return std::holds_alternative<dist::Constant>(v_); }
+  /// Neither constant nor empirical: a continuous quantile function.
+  [[nodiscard]] bool is_continuous() const {
+    return !is_constant() && !std::holds_alternative<dist::Empirical>(v_);
+  }
 
  private:
   using Variant =

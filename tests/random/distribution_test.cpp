@@ -323,6 +323,50 @@ TEST_CASE("an index alias table draws each index in proportion to its weight", "
   CHECK_THROWS_AS(capsim::dist::AliasTable(std::vector<double>{0, 0}), std::invalid_argument);
 }
 
+TEST_CASE("an index alias table resolves its shares to n / 2^32 over every 32-bit draw", "[random][distribution]") {
+  // Each 32-bit value picks one index; over the evenly spaced values k * 2^12 each of the n
+  // columns splits between its index and its alias to within the grid's step (2^-20 of the
+  // draws) plus the table's rounding (2^-32), and an index collects from at most n columns.
+  const std::vector<double> weights{1, 2, 3, 1e-3, 0, 7};
+  double total = 0;
+  for (const double w : weights) total += w;
+  const capsim::dist::AliasTable t(weights);
+  std::vector<double> counts(weights.size(), 0.0);
+  constexpr std::uint64_t kGrid = std::uint64_t{1} << 20;
+  for (std::uint64_t k = 0; k < kGrid; ++k) counts[t.sample(static_cast<std::uint32_t>(k << 12))] += 1;
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    INFO("index " << i);
+    CHECK(std::fabs(counts[i] / static_cast<double>(kGrid) - weights[i] / total) <= 6 * (0x1p-20 + 0x1p-32));
+  }
+  CHECK(counts[4] == 0);
+}
+
+TEST_CASE("uniform_below is exact: Lemire's rejection removes the bias of a plain multiply", "[random][distribution]") {
+  Rng rng = RandomStreams(42, 0).stream("uniform_below");
+  // n = 3 * 2^30: a plain high-word multiply would give every third value twice the weight
+  // (residue 0 half of the time); the rejection step brings each residue back to 1/3.
+  const std::uint64_t n = 3ULL << 30;
+  std::vector<double> residue(3, 0.0);
+  for (int k = 0; k < kN; ++k) {
+    const std::uint64_t j = capsim::dist::uniform_below(n, static_cast<std::uint32_t>(rng() >> 32), rng);
+    REQUIRE(j < n);
+    residue[j % 3] += 1;
+  }
+  for (const double c : residue) CHECK(std::fabs(c / kN - 1.0 / 3) <= 5 * std::sqrt(2.0 / 9 / kN));
+  // The values that a multiply maps to the surplus draw again: for n = 3, 2^32 mod 3 = 1 value.
+  Rng a = RandomStreams(42, 0).stream("surplus");
+  Rng b = a;
+  CHECK(capsim::dist::uniform_below(3, 0, a) == ((b() >> 32) * 3) >> 32);
+  CHECK(a() == b());  // exactly one extra draw (its next value was not a surplus one)
+  CHECK(capsim::dist::uniform_below(1, 0xffffffffU, a) == 0);
+  // Beyond 32 bits: one fresh 64-bit draw.
+  const std::uint64_t big = 5'000'000'000'000ULL;
+  Rng c = RandomStreams(42, 0).stream("big");
+  Rng d = c;
+  __extension__ using U128 = unsigned __int128;
+  CHECK(capsim::dist::uniform_below(big, 0, c) == static_cast<std::uint64_t>((static_cast<U128>(d()) * big) >> 64));
+}
+
 TEST_CASE("empirical with equal weights and a single value", "[random][distribution]") {
   const auto d = Distribution::empirical({3, 4, 5, 6});
   check_moments(d, "empirical.equal", 4.5, 1.25);

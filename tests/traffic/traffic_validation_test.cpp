@@ -140,3 +140,56 @@ TEST_CASE("mix shift, sign-ups and a new segment change the stream as configured
   const double long_share = by_day_class[1][1] / by_day_tier[1][0];
   CHECK(std::fabs(long_share - 0.25) <= 4 * std::sqrt(0.25 * 0.75 / day2_free));
 }
+
+namespace {
+
+// Requests per intensity group of tier 0 against the groups' request shares, and every user id
+// within its group's count; `classes` request classes of equal weight.
+void check_group_shares(int classes) {
+  std::string yaml = "  classes:\n";
+  std::string mix = "{";
+  for (int c = 0; c < classes; ++c) {
+    yaml += "    - {name: c" + std::to_string(c) + ", input_tokens: 10, output_tokens: 10}\n";
+    mix += (c > 0 ? ", c" : "c") + std::to_string(c) + ": 1";
+  }
+  yaml += "  tiers:\n    - {name: heavy, users: 1M, active_share: 1, requests_per_active_user: 1/day, "
+          "intensity: {dist: pareto, alpha: 1.5, xm: 1}, mix: " + mix + "}}\n";
+  const auto s = traffic_scenario("horizon: 1d\n", yaml);
+  Engine engine;
+  engine.set_horizon(s.run.horizon);
+  RandomStreams streams(1, 0);
+  RequestPool pool;
+  std::vector<double> per_group;
+  std::uint64_t out_of_range = 0;
+  const UserGroups* groups = nullptr;
+  std::vector<std::uint64_t> counts;
+  test::Recorder sink(pool, [&](const Request& q) {
+    const std::size_t g = groups->group_of(q.user);
+    per_group[g] += 1;
+    if (q.user / groups->size() >= counts[g]) ++out_of_range;
+  });
+  TrafficSource src(*s.traffic, s.run.start, engine, streams, pool, sink);
+  groups = &src.groups(0);
+  groups->fill_counts(1e6, counts);
+  INFO(classes << " classes x " << groups->size() << " groups");
+  REQUIRE((classes * groups->size() > TrafficSource::kMaxCells) == (classes > 2));
+  per_group.assign(groups->size(), 0.0);
+  src.start();
+  engine.run();
+  const auto n = static_cast<double>(src.arrived());
+  CHECK(out_of_range == 0);
+  for (std::size_t g = 0; g < groups->size(); ++g) {
+    const double want = n * groups->request_share(g);
+    INFO("group " << g << " of " << groups->size());
+    CHECK(std::fabs(per_group[g] - want) <= 5 * std::sqrt(want) + 1);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("senders follow the groups' request shares, with every group listed or drawn per request") {
+  // 2 classes x about 160 groups are listed as cells of their own; 30 classes x 160 groups are
+  // more than TrafficSource lists, so the group is drawn per request. The shares are the same.
+  check_group_shares(2);
+  check_group_shares(30);
+}
