@@ -4,23 +4,14 @@
 
 #include "models/inference/cost_model.h"
 #include "models/inference/inference_spec.h"
+#include "catalog_lookup.h"
 
 using namespace capsim::inference;
 using Catch::Matchers::Contains;
 
 namespace {
-ModelArch model(const std::string& name) {
-  for (const auto& m : builtin_models()) {
-    if (m.name == name) return m;
-  }
-  throw std::runtime_error("no model " + name);
-}
-GpuSpec gpu(const std::string& name) {
-  for (const auto& g : builtin_gpus()) {
-    if (g.name == name) return g;
-  }
-  throw std::runtime_error("no gpu " + name);
-}
+using testing::gpu;
+using testing::model;
 // No efficiency loss and no overhead: the pure roofline.
 Efficiency ideal() {
   Efficiency e;

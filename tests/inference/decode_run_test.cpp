@@ -6,6 +6,7 @@
 #include <cmath>
 #include <string>
 
+#include "catalog_lookup.h"
 #include "models/inference/decode_run.h"
 
 using namespace capsim;
@@ -13,18 +14,8 @@ using namespace capsim::inference;
 
 namespace {
 
-ModelArch arch(const std::string& name) {
-  for (const auto& m : builtin_models()) {
-    if (m.name == name) return m;
-  }
-  throw std::runtime_error("no model " + name);
-}
-GpuSpec gpu(const std::string& name) {
-  for (const auto& g : builtin_gpus()) {
-    if (g.name == name) return g;
-  }
-  throw std::runtime_error("no gpu " + name);
-}
+using testing::gpu;
+using testing::model;
 
 double model_step(const StepCostModel& m, std::uint32_t seqs, double context) {
   StepShape s;
@@ -72,7 +63,7 @@ void check_run(const StepCostModel& m, std::uint32_t seqs, double context0, std:
 }  // namespace
 
 TEST_CASE("a decode run's closed form matches the cost model step by step") {
-  const StepCostModel dense(arch("llama-2-7b"), gpu("a100-80gb"), {});
+  const StepCostModel dense(model("llama-2-7b"), gpu("a100-80gb"), {});
   SECTION("memory-bound small batch") { check_run(dense, 4, 4 * 900.0, 600); }
   SECTION("one sequence") { check_run(dense, 1, 17.0, 300); }
   SECTION("compute-bound large batch that turns memory-bound as contexts grow (the knee)") {
@@ -85,23 +76,23 @@ TEST_CASE("a decode run's closed form matches the cost model step by step") {
     check_run(dense, 256, 256 * 100.0, 1500);
   }
   SECTION("tensor parallel with all-reduces") {
-    const StepCostModel tp(arch("llama-2-70b"), gpu("h100-sxm"), {.tensor_parallel = 4});
+    const StepCostModel tp(model("llama-2-70b"), gpu("h100-sxm"), {.tensor_parallel = 4});
     check_run(tp, 32, 32 * 2000.0, 400);
   }
   SECTION("mixture of experts") {
-    const StepCostModel moe(arch("mixtral-8x7b"), gpu("h100-sxm"), {.tensor_parallel = 2});
+    const StepCostModel moe(model("mixtral-8x7b"), gpu("h100-sxm"), {.tensor_parallel = 2});
     check_run(moe, 16, 16 * 500.0, 400);
   }
   SECTION("a serving speed-up divides every step") {
     Efficiency e;
     e.multiplier = 105;
-    const StepCostModel fast(arch("llama-2-7b"), gpu("a100-80gb"), {}, e);
+    const StepCostModel fast(model("llama-2-7b"), gpu("a100-80gb"), {}, e);
     check_run(fast, 8, 8 * 300.0, 500);
   }
 }
 
 TEST_CASE("a fitted profile: affine runs in closed form, irregular ones step by step") {
-  StepCostModel m(arch("llama-2-7b"), gpu("a100-80gb"), {});
+  StepCostModel m(model("llama-2-7b"), gpu("a100-80gb"), {});
   SECTION("a regular profile") {
     m.use_profile(StepProfile{0.004, 1e-5, 2e-5, 3e-8, 0});
     check_run(m, 12, 12 * 700.0, 500);

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 
+#include "catalog_lookup.h"
 #include "models/inference/replica.h"
 
 using namespace capsim;
@@ -55,18 +56,8 @@ class ClosedLoop final : public Component, public ReplicaListener {
   std::uint64_t tokens_ = 0;
 };
 
-ModelArch model(const std::string& name) {
-  for (const auto& m : builtin_models()) {
-    if (m.name == name) return m;
-  }
-  throw std::runtime_error(name);
-}
-GpuSpec gpu(const std::string& name) {
-  for (const auto& g : builtin_gpus()) {
-    if (g.name == name) return g;
-  }
-  throw std::runtime_error(name);
-}
+using testing::gpu;
+using testing::model;
 
 }  // namespace
 
