@@ -19,17 +19,6 @@ StepCostModel::StepCostModel(const ModelArch& arch, const GpuSpec& gpu, ReplicaS
   kv_bytes_ = arch.kv_bytes_per_token();
   linear_flops_ = arch.linear_flops_per_token();
   pair_flops_ = arch.attention_flops_per_pair();
-  if (!arch.moe()) {
-    linear_decode_ = true;
-    dc_.flops_per_seq = linear_flops_ + arch.head_flops();
-    dc_.weight_bytes = arch.weight_bytes();
-    StepShape one;
-    one.decode_seqs = 1;
-    StepShape two;
-    two.decode_seqs = 2;
-    dc_.comm_per_seq = comm_seconds(two) - comm_seconds(one);
-    dc_.comm_fixed = comm_seconds(one) - dc_.comm_per_seq;
-  }
   build_decode_table();
 }
 
@@ -66,7 +55,8 @@ double StepCostModel::comm_seconds(const StepShape& s) const {
 
 double StepCostModel::step_seconds(const StepShape& s) const {
   if (s.prefill_tokens == 0 && s.decode_seqs == 0) return 0;
-  if (linear_decode_ && s.prefill_tokens == 0) return decode_seconds(s.decode_seqs, s.decode_context);
+  // A decode-only step: the roofline's terms are affine in the context for a fixed batch.
+  if (s.prefill_tokens == 0) return decode_lines(s.decode_seqs).seconds(s.decode_context);
   double t = 0;
   if (profile_) {
     const StepProfile& p = *profile_;

@@ -56,27 +56,15 @@ class StepCostModel {
 
   /// Seconds for one iteration of `s` (0 for an empty step).
   [[nodiscard]] double step_seconds(const StepShape& s) const;
-  /// step_seconds() of a decode-only step of `seqs` sequences over `context` tokens in all; the
-  /// same value, from coefficients precomputed for dense models (the replica's inner loop).
-  [[nodiscard]] double decode_seconds(std::uint32_t seqs, double context) const {
-    if (!linear_decode_) {
-      StepShape s;
-      s.decode_seqs = seqs;
-      s.decode_context = context;
-      return step_seconds(s);
-    }
-    const double b = seqs;
-    const double compute = (dc_.flops_per_seq * b + pair_flops_ * context) / (peak_flops_ * eff_.mfu);
-    const double memory = (dc_.weight_bytes + kv_bytes_ * (context + b)) / (peak_bw_ * eff_.mbu);
-    const double t = (compute > memory ? compute : memory) + dc_.comm_fixed + dc_.comm_per_seq * b + eff_.step_overhead_s;
-    return t / eff_.multiplier;
-  }
   /// For a fixed batch of `seqs` decode-only sequences, the step time as a function of their
   /// summed context c is max(compute + compute_per_token c, memory + memory_per_token c) +
   /// fixed seconds (the multiplier applied): the roofline's two terms are affine in c. A fitted
   /// profile is one affine function (both pairs equal, fixed 0).
   struct DecodeLines {
     double compute = 0, compute_per_token = 0, memory = 0, memory_per_token = 0, fixed = 0;
+    [[nodiscard]] double seconds(double context) const {
+      return std::max(compute + compute_per_token * context, memory + memory_per_token * context) + fixed;
+    }
   };
   [[nodiscard]] DecodeLines decode_lines(std::uint32_t seqs) const {
     return seqs < decode_table_.size() ? decode_table_[seqs] : compute_decode_lines(seqs);
@@ -85,7 +73,6 @@ class StepCostModel {
   /// Replaces the roofline with a fitted profile.
   void use_profile(const StepProfile& p) {
     profile_ = std::make_shared<StepProfile>(p);
-    linear_decode_ = false;
     build_decode_table();
   }
 
@@ -109,14 +96,8 @@ class StepCostModel {
   double linear_flops_ = 0;
   double pair_flops_ = 0;
   std::shared_ptr<const StepProfile> profile_;
-  // Decode-only steps of a dense model: weights and communication are affine in the batch.
-  struct DecodeCoefficients {
-    double flops_per_seq = 0, weight_bytes = 0, comm_fixed = 0, comm_per_seq = 0;
-  };
-  DecodeCoefficients dc_;
-  bool linear_decode_ = false;
-  // decode_lines() of the batch sizes most replicas run, computed once (a decode stretch
-  // starts with a lookup).
+  // decode_lines() of the batch sizes most replicas run, computed once (decode-only steps and
+  // decode stretches start with a lookup).
   static constexpr std::uint32_t kDecodeTable = 512;
   std::vector<DecodeLines> decode_table_;
   void build_decode_table();

@@ -126,7 +126,7 @@ std::int64_t Replica::decode_blocks(std::int64_t iter) const {
   const std::int64_t whole = iter / block_;
   const std::int64_t m = iter - whole * block_;
   std::int64_t above = 0;  // decoders with residue p >= block - m cross one more boundary
-  for (std::int64_t p = block_ - m; p < block_; ++p) above += residue_count(p);
+  for (std::int64_t p = block_ - m; p < block_; ++p) above += residues()[p];
   return sum_q_ + static_cast<std::int64_t>(decoders_) * whole + above;
 }
 
@@ -142,7 +142,7 @@ void Replica::add_decoder(std::uint32_t slot) {
     const std::int64_t y = need_offset(s) + block_ - 1;
     const std::int64_t q = floor_div(y, block_);
     sum_q_ += q;
-    ++residue_count(y - q * block_);
+    ++residues()[y - q * block_];
   }
   const std::int64_t last = iter_ + (s.output - s.generated);
   finish_heap_.push_back(Finish{last, slot, s.version});
@@ -158,7 +158,7 @@ void Replica::remove_decoder(std::uint32_t slot) {
     const std::int64_t y = need_offset(s) + block_ - 1;
     const std::int64_t q = floor_div(y, block_);
     sum_q_ -= q;
-    --residue_count(y - q * block_);
+    --residues()[y - q * block_];
   }
   ++s.version;  // its heap entry is now stale
 }

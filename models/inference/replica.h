@@ -184,12 +184,8 @@ class Replica {
   static constexpr std::int64_t kInlineResidues = 32;
   std::array<std::uint32_t, kInlineResidues> residue_inline_{};
   std::vector<std::uint32_t> residue_heap_;
-  [[nodiscard]] std::uint32_t& residue_count(std::int64_t p) {
-    return block_ <= kInlineResidues ? residue_inline_[static_cast<std::size_t>(p)] : residue_heap_[static_cast<std::size_t>(p)];
-  }
-  [[nodiscard]] std::uint32_t residue_count(std::int64_t p) const {
-    return block_ <= kInlineResidues ? residue_inline_[static_cast<std::size_t>(p)] : residue_heap_[static_cast<std::size_t>(p)];
-  }
+  [[nodiscard]] const std::uint32_t* residues() const { return block_ <= kInlineResidues ? residue_inline_.data() : residue_heap_.data(); }
+  [[nodiscard]] std::uint32_t* residues() { return block_ <= kInlineResidues ? residue_inline_.data() : residue_heap_.data(); }
   std::int64_t static_blocks_ = 0;         // prefilling requests (and reserved outputs)
   std::int64_t iter_ = 0;                  // decode iterations so far
   std::uint32_t admit_counter_ = 0;

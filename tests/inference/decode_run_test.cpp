@@ -17,11 +17,17 @@ namespace {
 using testing::gpu;
 using testing::model;
 
-double model_step(const StepCostModel& m, std::uint32_t seqs, double context) {
+// A decode-only step from the roofline's terms (or the fitted profile) written out, not through
+// the cost model's decode lines.
+double model_step(const StepCostModel& m, std::uint32_t seqs, double context, const StepProfile* profile = nullptr) {
   StepShape s;
   s.decode_seqs = seqs;
   s.decode_context = context;
-  return m.step_seconds(s);
+  const Efficiency& e = m.efficiency();
+  const double t = profile != nullptr
+                       ? profile->intercept_s + profile->per_decode_seq_s * seqs + profile->per_context_token_s * context
+                       : std::max(m.compute_seconds(s), m.memory_seconds(s)) + m.comm_seconds(s) + e.step_overhead_s;
+  return t / e.multiplier;
 }
 
 // The smallest k in [1, end] whose step ends after dt, by walking.
@@ -32,12 +38,13 @@ std::int64_t walk_to_pass(const DecodeRun& run, SimTime dt, std::int64_t end) {
   return end;
 }
 
-void check_run(const StepCostModel& m, std::uint32_t seqs, double context0, std::int64_t steps) {
+void check_run(const StepCostModel& m, std::uint32_t seqs, double context0, std::int64_t steps,
+               const StepProfile* profile = nullptr) {
   const DecodeRun run(m, seqs, context0);
   double sum = 0;
   SimTime rounded_each;
   for (std::int64_t k = 0; k < steps; ++k) {
-    const double step = model_step(m, seqs, context0 + static_cast<double>(k) * seqs);
+    const double step = model_step(m, seqs, context0 + static_cast<double>(k) * seqs, profile);
     REQUIRE(run.step_seconds(k) == Approx(step).epsilon(1e-12));
     sum += step;
     rounded_each += SimTime::seconds(step);
@@ -94,15 +101,17 @@ TEST_CASE("a decode run's closed form matches the cost model step by step") {
 TEST_CASE("a fitted profile: affine runs in closed form, irregular ones step by step") {
   StepCostModel m(model("llama-2-7b"), gpu("a100-80gb"), {});
   SECTION("a regular profile") {
-    m.use_profile(StepProfile{0.004, 1e-5, 2e-5, 3e-8, 0});
-    check_run(m, 12, 12 * 700.0, 500);
+    const StepProfile p{0.004, 1e-5, 2e-5, 3e-8, 0};
+    m.use_profile(p);
+    check_run(m, 12, 12 * 700.0, 500, &p);
   }
   SECTION("a negative context slope: each step at least a nanosecond") {
-    m.use_profile(StepProfile{0.004, 1e-5, 2e-5, -3e-8, 0});
+    const StepProfile p{0.004, 1e-5, 2e-5, -3e-8, 0};
+    m.use_profile(p);
     const DecodeRun run(m, 12, 12 * 700.0);
     CHECK(run.step_seconds(100000) == 1e-9);
     double sum = 0;
-    for (std::int64_t k = 0; k < 2000; ++k) sum += std::max(1e-9, model_step(m, 12, 12 * (700.0 + static_cast<double>(k))));
+    for (std::int64_t k = 0; k < 2000; ++k) sum += std::max(1e-9, model_step(m, 12, 12 * (700.0 + static_cast<double>(k)), &p));
     CHECK(run.sum_seconds(2000) == Approx(sum).epsilon(1e-12));
     for (const std::int64_t k : {1, 5, 300, 1999}) {
       CHECK(run.steps_to_pass(run.elapsed(k), 2000) == walk_to_pass(run, run.elapsed(k), 2000));
