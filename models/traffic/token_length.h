@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "sim/engine/time.h"
 #include "sim/random/distribution.h"
 #include "sim/random/quantile_table.h"
 
@@ -42,13 +43,10 @@ class TokenLength {
   [[nodiscard]] const dist::QuantileTable* table() const { return table_.get(); }
 
  private:
-  // Below 2^52, adding and taking away 2^52 rounds to nearest, ties to even, as nearbyint does in
-  // the default rounding mode, without a call into libm.
-  static std::uint32_t round(double x) { return static_cast<std::uint32_t>((x + 0x1p52) - 0x1p52); }
   // Out of line: keeps every distribution's sampler out of the traffic source's hot loop.
   [[gnu::noinline]] std::uint32_t draw_exact(Rng& rng) const {
     // Clamping first keeps the rounding in range.
-    return round(std::clamp(exact_->sample(rng), kMin, kMax));
+    return static_cast<std::uint32_t>(round_below_2p52(std::clamp(exact_->sample(rng), kMin, kMax)));
   }
 
   std::unique_ptr<const dist::QuantileTable> table_;

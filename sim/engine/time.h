@@ -9,6 +9,10 @@
 
 namespace capsim {
 
+/// x rounded to the nearest integer, ties to even, as nearbyint does in the default rounding
+/// mode, for 0 <= x < 2^52, without a library call: adding 2^52 leaves no fraction bits.
+inline double round_below_2p52(double x) { return (x + 0x1p52) - 0x1p52; }
+
 class SimTime {
  public:
   constexpr SimTime() = default;
@@ -23,10 +27,9 @@ class SimTime {
   /// From a real number of seconds, rounded to the nearest nanosecond and saturated to the range.
   static SimTime seconds(double s) {
     const double x = s * 1e9;
-    // Below 2^52 in magnitude, adding and taking away 2^52 rounds to nearest, ties to even, as
-    // nearbyint does in the default rounding mode, without a library call (step times, gaps).
-    if (x >= 0 && x < 0x1p52) return SimTime(static_cast<std::int64_t>((x + 0x1p52) - 0x1p52));
-    if (x < 0 && x > -0x1p52) return SimTime(static_cast<std::int64_t>((x - 0x1p52) + 0x1p52));
+    // Below 2^52 in magnitude without a library call (step times, gaps).
+    if (x >= 0 && x < 0x1p52) return SimTime(static_cast<std::int64_t>(round_below_2p52(x)));
+    if (x < 0 && x > -0x1p52) return SimTime(-static_cast<std::int64_t>(round_below_2p52(-x)));
     const double v = std::nearbyint(x);
     if (!(v < 9.2e18)) return max();
     if (!(v > -9.2e18)) return min();
