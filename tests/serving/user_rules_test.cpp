@@ -2,6 +2,11 @@
 // the daily token quota and the sign-up pause trigger.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+
 #include "models/serving/user_rules.h"
 
 using namespace capsim;
@@ -58,6 +63,42 @@ TEST_CASE("sliding window: no limit before the first rule takes over") {
   CHECK(lim.allow(7, at(50)));
   CHECK_FALSE(lim.allow(7, at(55)));
   CHECK(lim.allow(7, at(60)));
+}
+
+TEST_CASE("sliding window: agrees with the definition on random traffic, long logs included") {
+  // The definition, kept naively: every accepted time of every user, counted over (t - window, t].
+  // Limits of 3 (the record holds the log) and 40 (logs outgrow the record and move to a ring),
+  // a change of rule mid-run, ids up to the largest, and idle users forgotten on the way.
+  const std::vector<RateRule> rules{{0, 3, 20}, {400, 40, 60}, {900, 5, 30}};
+  SlidingWindowLimiter lim(rules);
+  std::map<std::uint64_t, std::vector<double>> accepted;
+  std::mt19937_64 gen(7);
+  std::uniform_int_distribution<int> who(0, 40);
+  std::exponential_distribution<double> gap(20.0);
+  double t = 0;
+  int refusals = 0, spilled_accepts = 0;
+  for (int i = 0; i < 40000; ++i) {
+    t += std::round(gap(gen) * 1e6) / 1e6;  // whole microseconds: exact in nanoseconds
+    const int w = who(gen);
+    const std::uint64_t user = w == 40 ? ~std::uint64_t{0} : static_cast<std::uint64_t>(w % 8) * 1000003;
+    const RateRule* rule = nullptr;
+    for (const auto& r : rules) {
+      if (r.from_s <= t) rule = &r;
+    }
+    auto& log = accepted[user];
+    const auto in_window = std::count_if(log.begin(), log.end(), [&](double a) { return a > t - rule->window_s; });
+    const bool expect = static_cast<std::uint32_t>(in_window) < rule->limit;
+    INFO("request " << i << " at t=" << t << " user " << user);
+    REQUIRE(lim.allow(user, at(t)) == expect);
+    if (expect) log.push_back(t);
+    refusals += expect ? 0 : 1;
+    spilled_accepts += expect && rule->limit == 40 && in_window >= 6 ? 1 : 0;
+    if (i % 5000 == 4999) lim.forget_idle(at(t));
+  }
+  CHECK(refusals > 1000);          // the limits bite
+  CHECK(spilled_accepts > 1000);   // and long logs were exercised
+  lim.forget_idle(at(t + 61));
+  CHECK(lim.users() == 0);
 }
 
 TEST_CASE("daily token quota resets each day") {
