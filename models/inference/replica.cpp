@@ -103,6 +103,27 @@ void Replica::set_stretch_event(SimTime end) {
   stretch_.end = end;
   ++generation();
   ctx_.engine->schedule(end, ctx_.target, kEventKind, (std::uint64_t{generation()} << 32) | ctx_.index, Priority::kHigh);
+  if (ctx_.touch != nullptr) leave_touch_hint();
+}
+
+// The event at the end of a mixed step first updates its prefill chunks; one at the end of a
+// decode stretch completes the sequence at the top of the finish heap, or admits the head of
+// the waiting queue.
+void Replica::leave_touch_hint() {
+  const void* first = nullptr;
+  const void* second = nullptr;
+  if (stretch_.mixed && !chunks_.empty()) {
+    first = &seqs_[chunks_.front().slot];
+    second = &seqs_[chunks_.back().slot];
+  }
+  if (!finish_heap_.empty() && finish_heap_.front().iter <= iter_ + stretch_.steps) {
+    (first == nullptr ? first : second) = &seqs_[finish_heap_.front().slot];
+  }
+  if (second == nullptr && !waiting_.empty()) {  // a cut stretch: the head of the queue joins
+    (first == nullptr ? first : second) = &seqs_[waiting_.front()];
+  }
+  ctx_.touch[0] = first;
+  ctx_.touch[1] = second;
 }
 
 bool Replica::head_admissible(std::int64_t iter) const {

@@ -56,6 +56,10 @@ struct ReplicaContext {
   /// Where the replica keeps the generation its events carry, so that the owner can drop a
   /// superseded event without touching the replica (null: the replica keeps it itself).
   std::uint32_t* generation = nullptr;
+  /// Where the replica leaves, for its pending event, the addresses of the sequence slots that
+  /// event will touch first (two entries; null: none), so that the owner can prefetch them one
+  /// event ahead (Component::prefetch). Only a hint: a slot may move before the event.
+  const void** touch = nullptr;
 };
 
 class Replica {
@@ -143,6 +147,7 @@ class Replica {
   bool schedule_prefill(SimTime now);
   void start_decode_stretch(SimTime now);
   void set_stretch_event(SimTime end);
+  void leave_touch_hint();
   [[nodiscard]] bool head_admissible(std::int64_t iter) const;
 
   // Decode-set bookkeeping.
