@@ -13,9 +13,11 @@ namespace capsim {
 using RequestId = std::uint32_t;
 inline constexpr RequestId kNoRequest = std::numeric_limits<RequestId>::max();
 
-struct Request {
+// Aligned to a cache line so that no request straddles two.
+struct alignas(64) Request {
   SimTime arrival;             ///< when the user sent it (first attempt)
   SimTime first_token;         ///< when the first output token was produced (0 until then)
+  SimTime dispatched;          ///< when an admission layer sent it on to a replica
   std::uint64_t user = 0;      ///< user id within its tier (follows the per-user intensity)
   std::uint32_t input_tokens = 0;
   std::uint32_t output_tokens = 0;
@@ -27,7 +29,7 @@ struct Request {
   std::uint16_t attempt = 0;       ///< 0 for the first try, then retries
   std::uint16_t flags = 0;
 };
-static_assert(sizeof(Request) <= 64, "a request must fit in a cache line");
+static_assert(sizeof(Request) == 64, "a request is one cache line");
 
 /// Recycles request slots: memory follows the number of requests in flight, not the total.
 class RequestPool {

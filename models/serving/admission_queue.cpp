@@ -97,7 +97,7 @@ void AdmissionQueue::done(RequestId id, SimTime now, bool completed) {
   ModelState& s = models_[r.model];
   --s.in_flight;
   if (completed) {
-    const SimTime at = dispatched_at_[id];
+    const SimTime at = r.dispatched;
     smooth(s.service_s, (now - at).to_seconds());
     smooth(s.first_token_s, (r.first_token - at).to_seconds());
   }
@@ -142,8 +142,7 @@ void AdmissionQueue::send(RequestId id, SimTime now) {
   Request& r = pool_[id];
   r.flags = static_cast<std::uint16_t>(r.flags | kFlagDispatched);
   ++models_[r.model].in_flight;
-  if (id >= dispatched_at_.size()) dispatched_at_.resize(std::max<std::size_t>(id + 1, dispatched_at_.size() * 2));
-  dispatched_at_[id] = now;
+  r.dispatched = now;
   wait_.add((now - r.arrival).to_seconds());
   backend_.dispatch(id);
 }

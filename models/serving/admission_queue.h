@@ -111,7 +111,6 @@ class AdmissionQueue {
   double network_s_;
   std::vector<ModelState> models_;
   std::vector<std::size_t> by_priority_;  // tiers, highest priority first
-  std::vector<SimTime> dispatched_at_;    // by RequestId
   std::uint64_t queued_total_ = 0;
   bool draining_ = false;
   TimeWeighted depth_;
