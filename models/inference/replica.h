@@ -62,7 +62,8 @@ struct ReplicaContext {
   const void** touch = nullptr;
 };
 
-class Replica {
+// Aligned to cache lines, so that prefetching its lines covers it exactly.
+class alignas(64) Replica {
  public:
   static constexpr std::uint32_t kEventKind = 1;
 
@@ -105,7 +106,7 @@ class Replica {
  private:
   enum class Phase : std::uint8_t { kFree, kWaiting, kPrefill, kDecode };
   // One cache line: the replica touches a request's state at most a few times.
-  struct Seq {
+  struct alignas(64) Seq {
     RequestId id = kNoRequest;
     std::uint32_t input = 0;      // original prompt
     std::uint32_t output = 0;     // tokens to generate
