@@ -106,24 +106,22 @@ void Replica::set_stretch_event(SimTime end) {
   if (ctx_.touch != nullptr) leave_touch_hint();
 }
 
-// The event at the end of a mixed step first updates its prefill chunks; one at the end of a
-// decode stretch completes the sequence at the top of the finish heap, or admits the head of
-// the waiting queue.
+// The sequence the pending event will most likely finish a phase of: at the end of a mixed
+// step the oldest prefill chunk's (its first token), at the end of a decode stretch the top of
+// the finish heap (its completion), after a cut the head of the waiting queue (it joins). Its
+// slot and its request were touched just now, so reading them here costs nothing.
 void Replica::leave_touch_hint() {
-  const void* first = nullptr;
-  const void* second = nullptr;
+  std::uint32_t slot = kNoSlot;
   if (stretch_.mixed && !chunks_.empty()) {
-    first = &seqs_[chunks_.front().slot];
-    second = &seqs_[chunks_.back().slot];
+    slot = chunks_.front().slot;
+  } else if (!finish_heap_.empty() && finish_heap_.front().iter <= iter_ + stretch_.steps) {
+    slot = finish_heap_.front().slot;
+  } else if (!waiting_.empty()) {
+    slot = waiting_.front();
   }
-  if (!finish_heap_.empty() && finish_heap_.front().iter <= iter_ + stretch_.steps) {
-    (first == nullptr ? first : second) = &seqs_[finish_heap_.front().slot];
-  }
-  if (second == nullptr && !waiting_.empty()) {  // a cut stretch: the head of the queue joins
-    (first == nullptr ? first : second) = &seqs_[waiting_.front()];
-  }
-  ctx_.touch[0] = first;
-  ctx_.touch[1] = second;
+  const RequestId id = slot == kNoSlot ? kNoRequest : seqs_[slot].id;
+  ctx_.touch[0] = slot == kNoSlot ? nullptr : &seqs_[slot];
+  ctx_.touch[1] = id == kNoRequest ? nullptr : &(*ctx_.pool)[id];
 }
 
 bool Replica::head_admissible(std::int64_t iter) const {

@@ -56,9 +56,9 @@ struct ReplicaContext {
   /// Where the replica keeps the generation its events carry, so that the owner can drop a
   /// superseded event without touching the replica (null: the replica keeps it itself).
   std::uint32_t* generation = nullptr;
-  /// Where the replica leaves, for its pending event, the addresses of the sequence slots that
-  /// event will touch first (two entries; null: none), so that the owner can prefetch them one
-  /// event ahead (Component::prefetch). Only a hint: a slot may move before the event.
+  /// Where the replica leaves, for its pending event, the addresses of the sequence slot and the
+  /// request that event will touch first (two entries; null: none), so that the owner can
+  /// prefetch them one event ahead (Component::prefetch). Only a hint: they may move before.
   const void** touch = nullptr;
 };
 
@@ -179,6 +179,7 @@ class alignas(64) Replica {
   std::vector<Chunk> chunks_;              // of the mixed step in progress
   std::vector<Finish> finish_heap_;        // min-heap of decoders' last iterations
   static constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
+  static constexpr std::uint32_t kNoSlot = std::numeric_limits<std::uint32_t>::max();
   std::int64_t next_finish_ = kNever;      // heap top (a lower bound while stale entries remain)
 
   // Decoders: count, sum of (input + generated - iter_start), and the block-need histogram:
