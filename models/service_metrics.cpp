@@ -1,16 +1,25 @@
 #include "models/service_metrics.h"
 
+#include <algorithm>
+
 namespace capsim {
 
 ServiceMetrics::ServiceMetrics(std::vector<std::string> tiers, std::vector<std::string> classes,
                                std::vector<std::string> models, std::vector<std::string> clusters)
     : names_{std::move(tiers), std::move(classes), std::move(models), std::move(clusters)} {
   std::size_t n = 1;
+  std::size_t combinations = 1;  // saturates just past kMaxCombinations
   for (std::size_t d = 0; d < names_.size(); ++d) {
     offset_[d] = n;
-    n += names_[d].size();
+    size_[d] = names_[d].size();
+    n += size_[d];
+    combinations = std::min(combinations * (size_[d] + 1), kMaxCombinations + 1);
   }
-  groups_.resize(n);
+  if (combinations <= kMaxCombinations) {
+    cell_of_.assign(combinations, 0);
+  } else {
+    groups_.resize(n);
+  }
 }
 
 std::uint16_t ServiceMetrics::reason(std::string_view name) {
@@ -19,17 +28,106 @@ std::uint16_t ServiceMetrics::reason(std::string_view name) {
   }
   reasons_.emplace_back(name);
   for (auto& g : groups_) g.by_reason.resize(reasons_.size());
+  for (auto& c : cells_) c.by_reason.resize(reasons_.size());
   step_.by_reason.resize(reasons_.size());
   return static_cast<std::uint16_t>(reasons_.size() - 1);
 }
 
+void ServiceMetrics::Group::merge(const Group& other) {
+  arrived += other.arrived;
+  completed += other.completed;
+  rejected += other.rejected;
+  input_tokens += other.input_tokens;
+  output_tokens += other.output_tokens;
+  for (std::size_t i = 0; i < by_reason.size(); ++i) by_reason[i] += other.by_reason[i];
+  for (std::size_t w = 0; w < latency.size(); ++w) latency[w].merge(other.latency[w]);
+}
+
+void ServiceMetrics::Group::reset() {
+  arrived = completed = rejected = input_tokens = output_tokens = 0;
+  std::fill(by_reason.begin(), by_reason.end(), 0);
+  for (auto& h : latency) h.reset();
+}
+
+ServiceMetrics::Group ServiceMetrics::empty_group() const {
+  Group g;
+  g.by_reason.assign(reasons_.size(), 0);
+  return g;
+}
+
 template <class F>
-void ServiceMetrics::for_groups(const Request& r, std::uint16_t cluster, F&& f) {
-  f(groups_[0]);
-  const std::array<std::uint16_t, 4> idx{r.tier, r.cls, r.model, cluster};
+void ServiceMetrics::for_groups(std::vector<Group>& groups, const Dimensions& idx, F&& f) const {
+  f(groups[0]);
   for (std::size_t d = 0; d < idx.size(); ++d) {
-    if (idx[d] < names_[d].size()) f(groups_[offset_[d] + idx[d]]);
+    if (idx[d] < size_[d]) f(groups[offset_[d] + idx[d]]);
   }
+}
+
+std::size_t ServiceMetrics::combination(const Request& r, std::uint16_t cluster) const {
+  const Dimensions idx{r.tier, r.cls, r.model, cluster};
+  std::size_t c = 0;
+  for (std::size_t d = 0; d < idx.size(); ++d) c = c * (size_[d] + 1) + std::min(idx[d], size_[d]);
+  return c;
+}
+
+ServiceMetrics::Group* ServiceMetrics::cell(const Request& r, std::uint16_t cluster) {
+  const std::size_t c = combination(r, cluster);
+  const std::uint32_t id = cell_of_[c];
+  return id != 0 ? &cells_[id - 1] : add_cell(c);
+}
+
+[[gnu::cold]] [[gnu::noinline]] ServiceMetrics::Group* ServiceMetrics::add_cell(std::size_t combination) {
+  if (cells_.size() == kMaxCells) {
+    // Too many cells for their memory: fold them into groups and record by group from now on.
+    groups_ = fold_cells();
+    cells_ = {};
+    cell_of_ = {};
+    return nullptr;
+  }
+  cells_.push_back(empty_group());
+  cell_of_[combination] = static_cast<std::uint32_t>(cells_.size());
+  return &cells_.back();
+}
+
+template <class F>
+void ServiceMetrics::record(const Request& r, std::uint16_t cluster, F&& f) {
+  if (recording_by_cell()) {
+    if (Group* c = cell(r, cluster)) {
+      f(*c);
+      return;
+    }
+  }
+  for_groups(groups_, {r.tier, r.cls, r.model, cluster}, f);
+}
+
+template <class F>
+void ServiceMetrics::for_cells(F&& f) const {
+  for (std::size_t c = 0; c < cell_of_.size(); ++c) {
+    if (cell_of_[c] == 0) continue;
+    // The combination index in mixed radix (size_[d] + 1), the cluster the fastest digit.
+    Dimensions idx{};
+    std::size_t rest = c;
+    for (std::size_t d = idx.size(); d-- > 0;) {
+      idx[d] = rest % (size_[d] + 1);
+      rest /= size_[d] + 1;
+    }
+    f(idx, cells_[cell_of_[c] - 1]);
+  }
+}
+
+std::vector<ServiceMetrics::Group> ServiceMetrics::fold_cells() const {
+  std::vector<Group> groups(offset_.back() + size_.back(), empty_group());
+  for_cells([&](const Dimensions& idx, const Group& cell) {
+    for_groups(groups, idx, [&](Group& g) { g.merge(cell); });
+  });
+  return groups;
+}
+
+LogHistogram ServiceMetrics::latency(Latency which) const {
+  if (!recording_by_cell()) return groups_[0].latency[which];
+  LogHistogram h;
+  for_cells([&](const Dimensions&, const Group& cell) { h.merge(cell.latency[which]); });
+  return h;
 }
 
 void ServiceMetrics::set_network_latency(std::uint16_t cluster, double seconds) {
@@ -38,7 +136,8 @@ void ServiceMetrics::set_network_latency(std::uint16_t cluster, double seconds) 
 }
 
 void ServiceMetrics::arrived(const Request& r, std::uint16_t cluster) {
-  for_groups(r, cluster, [](Group& g) { ++g.arrived; });
+  ++totals_.arrived;
+  record(r, cluster, [](Group& g) { ++g.arrived; });
 }
 
 void ServiceMetrics::completed(const Request& r, SimTime now, double queue_wait_s, std::uint16_t cluster) {
@@ -47,7 +146,8 @@ void ServiceMetrics::completed(const Request& r, SimTime now, double queue_wait_
   const double e2e = (now - r.arrival).to_seconds() + network;
   const bool has_tpot = r.output_tokens > 1;
   const double tpot = has_tpot ? (now - r.first_token).to_seconds() / (r.output_tokens - 1) : 0.0;
-  for_groups(r, cluster, [&](Group& g) {
+  ++totals_.completed;
+  record(r, cluster, [&](Group& g) {
     ++g.completed;
     g.input_tokens += r.input_tokens;
     g.output_tokens += r.output_tokens;
@@ -63,7 +163,8 @@ void ServiceMetrics::completed(const Request& r, SimTime now, double queue_wait_
 }
 
 void ServiceMetrics::rejected(const Request& r, std::uint16_t reason, std::uint16_t cluster) {
-  for_groups(r, cluster, [&](Group& g) {
+  ++totals_.rejected;
+  record(r, cluster, [&](Group& g) {
     ++g.rejected;
     ++g.by_reason[reason];
   });
@@ -95,11 +196,9 @@ void ServiceMetrics::sample(SimTime /*now*/, std::vector<double>& row) {
 }
 
 void ServiceMetrics::reset_stats() {
-  for (auto& g : groups_) {
-    g.arrived = g.completed = g.rejected = g.input_tokens = g.output_tokens = 0;
-    std::fill(g.by_reason.begin(), g.by_reason.end(), 0);
-    for (auto& h : g.latency) h.reset();
-  }
+  totals_ = {};
+  for (auto& g : groups_) g.reset();
+  for (auto& c : cells_) c.reset();
 }
 
 void ServiceMetrics::write_group(const Group& g, Json& out) const {
@@ -116,10 +215,18 @@ void ServiceMetrics::write_group(const Group& g, Json& out) const {
 }
 
 void ServiceMetrics::write_report(Json& j) const {
-  write_group(groups_[0], j);
+  if (recording_by_cell()) {
+    write_groups(fold_cells(), j);
+  } else {
+    write_groups(groups_, j);
+  }
+}
+
+void ServiceMetrics::write_groups(const std::vector<Group>& groups, Json& j) const {
+  write_group(groups[0], j);
   static constexpr std::array<const char*, 4> kKeys{"tiers", "classes", "models", "clusters"};
   for (std::size_t d = 0; d < names_.size(); ++d) {
-    for (std::size_t i = 0; i < names_[d].size(); ++i) write_group(groups_[offset_[d] + i], j[kKeys[d]][names_[d][i]]);
+    for (std::size_t i = 0; i < names_[d].size(); ++i) write_group(groups[offset_[d] + i], j[kKeys[d]][names_[d][i]]);
   }
 }
 

@@ -4,6 +4,12 @@
 // to end) in total and by tier, class, model and cluster, and rejections by reason. Recording
 // is index-based (no string work per request); names are given once, at construction.
 //
+// A request is recorded once, into the cell of its combination (tier, class, model, cluster);
+// the totals and the per-dimension groups are folded from the cells when read. When the
+// combinations are too many for a dense cell index, or too many cells come into use, each
+// request is recorded into its groups directly instead (the same counts and histograms, more
+// work per request).
+//
 //   ServiceMetrics m({"free", "plus"}, {"chat"}, {"llama-3-8b"}, {"us-east"});
 //   const auto full = m.reason("queue_full");
 //   m.arrived(req, cluster);  m.completed(req, now, wait_s, cluster);  m.rejected(req, full, cluster);
@@ -65,11 +71,21 @@ class ServiceMetrics {
   /// and the same under tiers.<name>, classes.<name>, models.<name>, clusters.<name>.
   void write_report(Json& j) const;
 
-  [[nodiscard]] std::uint64_t total_arrived() const { return groups_[0].arrived; }
-  [[nodiscard]] std::uint64_t total_completed() const { return groups_[0].completed; }
-  [[nodiscard]] std::uint64_t total_rejected() const { return groups_[0].rejected; }
+  [[nodiscard]] std::uint64_t total_arrived() const { return totals_.arrived; }
+  [[nodiscard]] std::uint64_t total_completed() const { return totals_.completed; }
+  [[nodiscard]] std::uint64_t total_rejected() const { return totals_.rejected; }
   enum Latency : std::size_t { kQueueWait, kTtft, kTpot, kE2e, kLatencies };
-  [[nodiscard]] const LogHistogram& latency(Latency which) const { return groups_[0].latency[which]; }
+  /// One latency over every completed request (folded on each call: meant for reports).
+  [[nodiscard]] LogHistogram latency(Latency which) const;
+
+  /// Largest number of combinations (product of the dimension sizes, each plus one for
+  /// "absent") recorded by cell; beyond it requests are recorded by group.
+  static constexpr std::size_t kMaxCombinations = 4096;
+  /// Largest number of cells in use (about 120 KB each); the first request of one more cell
+  /// folds the cells into groups and recording goes on by group.
+  static constexpr std::size_t kMaxCells = 256;
+  /// Whether requests are being recorded by cell (false: by group).
+  [[nodiscard]] bool recording_by_cell() const { return !cell_of_.empty(); }
 
  private:
   struct Group {
@@ -77,10 +93,35 @@ class ServiceMetrics {
     std::uint64_t input_tokens = 0, output_tokens = 0;
     std::vector<std::uint64_t> by_reason;
     std::array<LogHistogram, kLatencies> latency;
+    void merge(const Group& other);
+    void reset();
   };
-  // Groups of one request: total, tier, class, model, cluster (absent dimensions skipped).
+  // Exact running totals, so that total_*() need no fold.
+  struct Totals {
+    std::uint64_t arrived = 0, completed = 0, rejected = 0;
+  };
+  // Indices of tier, class, model and cluster (size_[d] or more: absent).
+  using Dimensions = std::array<std::size_t, 4>;
+  // What `f` records for one request goes to its cell, or to each of its groups.
   template <class F>
-  void for_groups(const Request& r, std::uint16_t cluster, F&& f);
+  void record(const Request& r, std::uint16_t cluster, F&& f);
+  // The groups of `groups` that one combination counts in: total, tier, class, model,
+  // cluster (absent dimensions skipped).
+  template <class F>
+  void for_groups(std::vector<Group>& groups, const Dimensions& idx, F&& f) const;
+  // The combination index of a request (an index out of range counts as absent).
+  [[nodiscard]] std::size_t combination(const Request& r, std::uint16_t cluster) const;
+  // The cell of a request, created on first use; null when that turned recording to groups.
+  Group* cell(const Request& r, std::uint16_t cluster);
+  Group* add_cell(std::size_t combination);
+  // Calls f(dimension indices, cell) for each cell in use, in combination order (so that
+  // floating-point folds do not depend on which cell came into use first).
+  template <class F>
+  void for_cells(F&& f) const;
+  // The total and per-dimension groups, folded from the cells.
+  [[nodiscard]] std::vector<Group> fold_cells() const;
+  [[nodiscard]] Group empty_group() const;
+  void write_groups(const std::vector<Group>& groups, Json& j) const;
   void write_group(const Group& g, Json& out) const;
   std::vector<RequestObserver*> observers_;
   // The sample step in progress.
@@ -95,8 +136,16 @@ class ServiceMetrics {
 
   std::array<std::vector<std::string>, 4> names_;  // tiers, classes, models, clusters
   std::array<std::size_t, 4> offset_{};            // first group of each dimension
-  std::vector<Group> groups_;
+  std::array<std::size_t, 4> size_{};              // names in each dimension
   std::vector<std::string> reasons_;
+  Totals totals_;
+  // Recording by cell: cell id + 1 (0: not in use yet) by combination index, the cells in the
+  // order they came into use. Both empty when recording by group.
+  std::vector<std::uint32_t> cell_of_;
+  std::vector<Group> cells_;
+  // Recording by group: total, then each dimension's groups from offset_[d]. Empty while
+  // recording by cell.
+  std::vector<Group> groups_;
 };
 
 }  // namespace capsim
