@@ -108,8 +108,7 @@ void Replica::set_stretch_event(SimTime end) {
 
 // The sequence the pending event will most likely finish a phase of: at the end of a mixed
 // step the oldest prefill chunk's (its first token), at the end of a decode stretch the top of
-// the finish heap (its completion), after a cut the head of the waiting queue (it joins). Its
-// slot and its request were touched just now, so reading them here costs nothing.
+// the finish heap (its completion), after a cut the head of the waiting queue (it joins).
 void Replica::leave_touch_hint() {
   std::uint32_t slot = kNoSlot;
   if (stretch_.mixed && !chunks_.empty()) {
@@ -233,7 +232,10 @@ void Replica::finish_steps(SimTime now, std::int64_t steps) {
     const Finish f = finish_heap_.front();
     std::pop_heap(finish_heap_.begin(), finish_heap_.end(), cmp);
     finish_heap_.pop_back();
-    if (seqs_[f.slot].version != f.version || seqs_[f.slot].phase != Phase::kDecode) continue;
+    if (stale_finishes_ > 0 && is_stale(f)) {
+      --stale_finishes_;
+      continue;
+    }
     complete(f.slot, now);
   }
   next_finish_ = finish_heap_.empty() ? kNever : finish_heap_.front().iter;
@@ -257,6 +259,7 @@ bool Replica::preempt_if_needed() {
     if (s.phase == Phase::kDecode) {
       const auto g = static_cast<std::uint32_t>(s.generated + (iter_ - s.iter_start));
       remove_decoder(victim);
+      ++stale_finishes_;  // its entry stays in the finish heap until it comes up
       s.generated = g;
     } else {
       static_blocks_ -= s.blocks_static;
@@ -355,10 +358,11 @@ bool Replica::schedule_prefill(SimTime now) {
 
 void Replica::start_decode_stretch(SimTime now) {
   const auto cmp = [](const Finish& a, const Finish& b) { return later_finish(a, b); };
-  while (seqs_[finish_heap_.front().slot].version != finish_heap_.front().version ||
-         seqs_[finish_heap_.front().slot].phase != Phase::kDecode) {
+  // Without preemptions every entry is live: the top's slot (a cache miss) is not read.
+  while (stale_finishes_ > 0 && is_stale(finish_heap_.front())) {
     std::pop_heap(finish_heap_.begin(), finish_heap_.end(), cmp);
     finish_heap_.pop_back();
+    --stale_finishes_;
   }
   next_finish_ = finish_heap_.front().iter;
   std::int64_t n = next_finish_ - iter_;
@@ -398,6 +402,7 @@ void Replica::evict_all(std::vector<RequestId>& out, bool cold_cache) {
   prefilling_.clear();
   chunks_.clear();
   finish_heap_.clear();
+  stale_finishes_ = 0;
   next_finish_ = kNever;
   decoders_ = 0;
   context_base_ = sum_q_ = static_blocks_ = iter_ = kv_used_ = 0;

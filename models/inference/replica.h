@@ -181,6 +181,12 @@ class alignas(64) Replica {
   static constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
   static constexpr std::uint32_t kNoSlot = std::numeric_limits<std::uint32_t>::max();
   std::int64_t next_finish_ = kNever;      // heap top (a lower bound while stale entries remain)
+  // Entries of preempted decoders, left in the heap until they come up (only preemption makes
+  // them: a completion pops its own entry).
+  std::uint32_t stale_finishes_ = 0;
+  [[nodiscard]] bool is_stale(const Finish& f) const {
+    return seqs_[f.slot].version != f.version || seqs_[f.slot].phase != Phase::kDecode;
+  }
 
   // Decoders: count, sum of (input + generated - iter_start), and the block-need histogram:
   // each decoder's need ceil((x + iter) / bs) = q + floor((p + iter) / bs) with x + bs - 1 = q bs + p.
