@@ -25,7 +25,7 @@ Cluster::Cluster(const ClusterSpec& spec, const InferenceSpec& inf, std::uint16_
   for (const auto& rg : spec.replicas) n += static_cast<std::size_t>(rg.count);
   replicas_.reserve(n);
   generation_.assign(n, 0);  // replicas keep pointers into it: sized once
-  touch_.assign(2 * n, nullptr);
+  touch_.assign(ReplicaContext::kTouchHints * n, nullptr);
   for (const auto& rg : spec.replicas) {
     const ModelArch& arch = inf.models.at(static_cast<std::size_t>(rg.model));
     const ReplicaShape shape{rg.tensor_parallel, rg.pipeline_stages};
@@ -38,7 +38,7 @@ Cluster::Cluster(const ClusterSpec& spec, const InferenceSpec& inf, std::uint16_
       ReplicaContext ctx{&engine, id_, ri, &pool, &metrics, index, too_long, this};
       ctx.gpus = static_cast<std::uint32_t>(shape.gpus());
       ctx.generation = &generation_[ri];
-      ctx.touch = &touch_[2 * ri];
+      ctx.touch = &touch_[ReplicaContext::kTouchHints * ri];
       replicas_.emplace_back(ctx, costs_.back(), spec.scheduler, mem.kv_blocks);
       replica_gpus_.push_back(static_cast<std::uint32_t>(shape.gpus()));
       replica_group_.push_back(static_cast<std::uint32_t>(rg.model));
@@ -285,8 +285,10 @@ void Cluster::prefetch(const Event& next) const {
   if ((next.data >> 32) != generation_[replica]) return;
   const char* p = reinterpret_cast<const char*>(&replicas_[replica]);
   for (std::size_t off = 0; off < sizeof(Replica); off += 64) __builtin_prefetch(p + off);
-  if (touch_[2 * replica] != nullptr) __builtin_prefetch(touch_[2 * replica], 1);
-  if (touch_[2 * replica + 1] != nullptr) __builtin_prefetch(touch_[2 * replica + 1], 1);
+  const void* const* touch = &touch_[ReplicaContext::kTouchHints * replica];
+  for (std::size_t k = 0; k < ReplicaContext::kTouchHints; ++k) {
+    if (touch[k] != nullptr) __builtin_prefetch(touch[k], 1);
+  }
 }
 
 void Cluster::handle(const Event& e) {

@@ -160,7 +160,7 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   std::vector<ModelGroup> groups_;             // by model index (empty when not served)
   std::vector<std::uint32_t> route_;           // Request::model -> catalog index (empty: identity)
   std::vector<std::uint32_t> generation_;      // each replica's event generation (see ReplicaContext)
-  std::vector<const void*> touch_;             // two per replica: the slot and request its pending event touches first
+  std::vector<const void*> touch_;             // ReplicaContext::kTouchHints per replica: what its pending event touches first
   std::int64_t total_gpus_ = 0;
   double total_blocks_ = 0;
   TimeWeighted running_, kv_, busy_gpus_, available_gpus_;

@@ -121,6 +121,8 @@ void Replica::leave_touch_hint() {
   const RequestId id = slot == kNoSlot ? kNoRequest : seqs_[slot].id;
   ctx_.touch[0] = slot == kNoSlot ? nullptr : &seqs_[slot];
   ctx_.touch[1] = id == kNoRequest ? nullptr : &(*ctx_.pool)[id];
+  ctx_.touch[2] = finish_heap_.empty() ? nullptr : finish_heap_.data();
+  ctx_.touch[3] = prefilling_.empty() ? nullptr : prefilling_.data();
 }
 
 bool Replica::head_admissible(std::int64_t iter) const {

@@ -57,9 +57,11 @@ struct ReplicaContext {
   /// superseded event without touching the replica (null: the replica keeps it itself).
   std::uint32_t* generation = nullptr;
   /// Where the replica leaves, for its pending event, the addresses of the sequence slot and the
-  /// request that event will touch first (two entries; null: none), so that the owner can
-  /// prefetch them one event ahead (Component::prefetch). Only a hint: they may move before.
+  /// request that event will touch first, then of its completion heap and its prefill list
+  /// (kTouchHints entries; null: none), so that the owner can prefetch them one event ahead
+  /// (Component::prefetch). Only a hint: they may move before.
   const void** touch = nullptr;
+  static constexpr std::size_t kTouchHints = 4;  ///< entries of `touch`: slot, request, two of the replica's own arrays
 };
 
 // Aligned to cache lines, so that prefetching its lines covers it exactly.
