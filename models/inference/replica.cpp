@@ -13,6 +13,45 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 bool later_finish(const auto& a, const auto& b) { return a.iter > b.iter || (a.iter == b.iter && a.slot > b.slot); }
+
+// The completion heap is 4-ary: a family of four 16-byte entries is one cache line, so a pop
+// touches half the lines of a binary heap's. (iter, slot) orders entries totally (a slot's
+// stale and live entries aside, which pop in either order to the same effect), so completions
+// come out in the same order whatever the heap's shape.
+constexpr std::size_t kFinishArity = 4;
+template <class Heap>
+void finish_push(Heap& h, const typename Heap::value_type& e) {
+  std::size_t i = h.size();
+  h.push_back(e);
+  while (i > 0) {
+    const std::size_t parent = (i - 1) / kFinishArity;
+    if (!later_finish(h[parent], e)) break;
+    h[i] = h[parent];
+    i = parent;
+  }
+  h[i] = e;
+}
+template <class Heap>
+void finish_pop(Heap& h) {
+  const auto last = h.back();
+  h.pop_back();
+  const std::size_t n = h.size();
+  if (n == 0) return;
+  std::size_t i = 0;
+  for (;;) {
+    const std::size_t first = i * kFinishArity + 1;
+    if (first >= n) break;
+    const std::size_t end = std::min(first + kFinishArity, n);
+    std::size_t best = first;
+    for (std::size_t c = first + 1; c < end; ++c) {
+      if (later_finish(h[best], h[c])) best = c;
+    }
+    if (!later_finish(last, h[best])) break;
+    h[i] = h[best];
+    i = best;
+  }
+  h[i] = last;
+}
 SimTime step_time(double seconds) { return std::max(SimTime::ns(1), SimTime::seconds(seconds)); }
 }  // namespace
 
@@ -165,8 +204,7 @@ void Replica::add_decoder(std::uint32_t slot) {
     ++residues()[y - q * block_];
   }
   const std::int64_t last = iter_ + (s.output - s.generated);
-  finish_heap_.push_back(Finish{last, slot, s.version});
-  std::push_heap(finish_heap_.begin(), finish_heap_.end(), [](const Finish& a, const Finish& b) { return later_finish(a, b); });
+  finish_push(finish_heap_, Finish{last, slot, s.version});
   next_finish_ = std::min(next_finish_, last);
 }
 
@@ -229,11 +267,9 @@ void Replica::finish_steps(SimTime now, std::int64_t steps) {
     chunks_.clear();
   }
   if (iter_ < next_finish_) return;  // nobody's last token yet: the heap stays untouched
-  const auto cmp = [](const Finish& a, const Finish& b) { return later_finish(a, b); };
   while (!finish_heap_.empty() && finish_heap_.front().iter <= iter_) {
     const Finish f = finish_heap_.front();
-    std::pop_heap(finish_heap_.begin(), finish_heap_.end(), cmp);
-    finish_heap_.pop_back();
+    finish_pop(finish_heap_);
     if (stale_finishes_ > 0 && is_stale(f)) {
       --stale_finishes_;
       continue;
@@ -359,11 +395,9 @@ bool Replica::schedule_prefill(SimTime now) {
 }
 
 void Replica::start_decode_stretch(SimTime now) {
-  const auto cmp = [](const Finish& a, const Finish& b) { return later_finish(a, b); };
   // Without preemptions every entry is live: the top's slot (a cache miss) is not read.
   while (stale_finishes_ > 0 && is_stale(finish_heap_.front())) {
-    std::pop_heap(finish_heap_.begin(), finish_heap_.end(), cmp);
-    finish_heap_.pop_back();
+    finish_pop(finish_heap_);
     --stale_finishes_;
   }
   next_finish_ = finish_heap_.front().iter;
