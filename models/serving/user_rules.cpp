@@ -48,27 +48,31 @@ bool SlidingWindowLimiter::allow_inline(Log& log, const Rule& rule, std::int64_t
   }
   std::uint32_t first_in = 0;
   while (first_in < n && times[first_in] <= t - rule.window_ns) ++first_in;
-  const bool accept = n - first_in < rule.limit;
-  if (accept && n == keep_) {  // the oldest can no longer decide anything
+  if (n - first_in >= rule.limit) {
+    log.count = n;
+    return false;
+  }
+  if (n == keep_) {  // the oldest can no longer decide anything
     std::copy(times + 1, times + n, times);
     --n;
   }
-  if (accept && n == kInline) {  // outgrows the record: a ring of its own
-    if (free_spills_.empty()) {
-      free_spills_.push_back(static_cast<std::uint32_t>(spills_.size()));
-      spills_.emplace_back(keep_);
-    }
-    log.spill = free_spills_.back();
-    free_spills_.pop_back();
-    auto& ring = spills_[log.spill];
-    for (std::uint32_t i = 0; i < n; ++i) ring.push_back(times[i]);
-    ring.push_back(t);
-    log.count = 0;
+  if (n < kInline) {
+    times[n] = t;
+    log.count = n + 1;
     return true;
   }
-  if (accept) times[n++] = t;
-  log.count = n;
-  return accept;
+  // The log outgrows the record: a ring of its own.
+  if (free_spills_.empty()) {
+    free_spills_.push_back(static_cast<std::uint32_t>(spills_.size()));
+    spills_.emplace_back(keep_);
+  }
+  log.spill = free_spills_.back();
+  free_spills_.pop_back();
+  auto& ring = spills_[log.spill];
+  for (std::uint32_t i = 0; i < n; ++i) ring.push_back(times[i]);
+  ring.push_back(t);
+  log.count = 0;
+  return true;
 }
 
 bool SlidingWindowLimiter::allow_spilled(RingBuffer<std::int64_t>& ring, const Rule& rule, std::int64_t t) const {
