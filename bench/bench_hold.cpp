@@ -1,6 +1,7 @@
 // Hold model: P pending events; each event, when it runs, schedules one more at now + Exp(1).
-// Runs capsim's engine and, in the same process, a bare std::priority_queue loop of the same
-// shape (same random engine and exponential draws), and prints both rates and their ratio.
+// Runs capsim's engine (with its radix heap, and with the 4-ary heap it had before) and, in the
+// same process, a bare std::priority_queue loop of the same shape (same random engine and
+// exponential draws), and prints the rates and their ratios to the bare loop.
 //
 //   build/bench/bench_hold [events=5000000] [P...]
 #include <boost/random/exponential_distribution.hpp>
@@ -18,17 +19,19 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+template <class Q>
 struct Hold final : Component {
-  Engine* eng = nullptr;
+  BasicEngine<Q>* eng = nullptr;
   boost::random::mt19937_64 rng{42};
   boost::random::exponential_distribution<double> exp1{1.0};
   std::uint32_t id = 0;
   void handle(const Event&) override { eng->schedule_in(SimTime::seconds(exp1(rng)), id, 0); }
 };
 
+template <class Q>
 double engine_rate(std::size_t pending, std::uint64_t events) {
-  Engine eng;
-  Hold h;
+  BasicEngine<Q> eng;
+  Hold<Q> h;
   h.eng = &eng;
   h.id = eng.add_component(&h);
   eng.reserve(pending + 1);
@@ -36,7 +39,7 @@ double engine_rate(std::size_t pending, std::uint64_t events) {
   // Run until `events` have been processed: stop by horizon estimate, then count.
   const auto t0 = Clock::now();
   struct Stopper final : Component {
-    Engine* eng = nullptr;
+    BasicEngine<Q>* eng = nullptr;
     void handle(const Event&) override { eng->stop(); }
   } stop;
   stop.eng = &eng;
@@ -76,15 +79,16 @@ int main(int argc, char** argv) {
   std::vector<std::size_t> sizes;
   for (int i = 2; i < argc; ++i) sizes.push_back(std::strtoull(argv[i], nullptr, 10));
   if (sizes.empty()) sizes = {1'000, 1'000'000};
-  std::printf("%-10s %16s %16s %8s\n", "pending", "engine ev/s", "bare pq ev/s", "ratio");
+  std::printf("%-10s %14s %14s %14s %8s %8s\n", "pending", "radix ev/s", "4-ary ev/s", "bare pq ev/s", "radix", "4-ary");
   for (std::size_t p : sizes) {
     // Alternate and keep the best of three of each, to damp the noise of a shared machine.
-    double e = 0, b = 0;
+    double r = 0, d = 0, b = 0;
     for (int rep = 0; rep < 3; ++rep) {
       b = std::max(b, bare_rate(p, events));
-      e = std::max(e, engine_rate(p, events));
+      r = std::max(r, engine_rate<RadixHeap>(p, events));
+      d = std::max(d, engine_rate<QuaternaryHeap>(p, events));
     }
-    std::printf("%-10zu %16.0f %16.0f %8.2f\n", p, e, b, e / b);
+    std::printf("%-10zu %14.0f %14.0f %14.0f %8.2f %8.2f\n", p, r, d, b, r / b, d / b);
   }
   return 0;
 }

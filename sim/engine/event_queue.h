@@ -1,13 +1,21 @@
 #pragma once
 // Event-queue implementations. Each offers push/top/pop/empty/size/clear and orders events
 // by event_before(). The engine is a template over them; tests run against all of them.
-#include <cstddef>
 #include <algorithm>
+#include <array>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "sim/engine/event.h"
 
 namespace capsim {
+
+/// The heap order of the standard algorithms (a max-heap of "later"): the earliest on top.
+struct EventLater {
+  bool operator()(const Event& a, const Event& b) const { return event_before(b, a); }
+};
 
 /// A d-ary min-heap in one contiguous vector. D = 4 keeps a node's children in one or two
 /// cache lines and halves the tree depth of a binary heap.
@@ -111,11 +119,11 @@ class BinaryHeap {
  public:
   void push(const Event& e) {
     v_.push_back(e);
-    std::push_heap(v_.begin(), v_.end(), Later{});
+    std::push_heap(v_.begin(), v_.end(), EventLater{});
   }
   [[nodiscard]] const Event& top() const { return v_.front(); }
   void pop() {
-    std::pop_heap(v_.begin(), v_.end(), Later{});
+    std::pop_heap(v_.begin(), v_.end(), EventLater{});
     v_.pop_back();
   }
   void replace_top(const Event& e) {
@@ -132,10 +140,122 @@ class BinaryHeap {
   }
 
  private:
-  struct Later {
-    bool operator()(const Event& a, const Event& b) const { return event_before(b, a); }
-  };
   std::vector<Event> v_;
+};
+
+/// A monotone radix heap (after Ahuja, Mehlhorn, Orlin and Tarjan, 1990) for a clock that never
+/// runs backwards: every push must be at or after the time of the last top(), which the engine
+/// guarantees (scheduling in the past is an error). Times are read as 16 hexadecimal digits.
+/// An event whose time first differs from the reference time (the last top's) at digit L, where
+/// its digit is d, goes to bucket (L, d); bucket 0 holds the events at the reference time
+/// itself, as a small heap in (priority, sequence) order. Buckets in (L, d) order hold earlier
+/// events before later ones, so the least event is in bucket 0 or in the first non-empty
+/// bucket. When bucket 0 runs out, that bucket's least event becomes the reference time and
+/// its events move to lower buckets; no other bucket changes. A push is a few instructions and
+/// an append, and an event moves at most once per digit, in sequential sweeps (about three
+/// times for an event a few milliseconds ahead among events microseconds apart), where a heap
+/// sifts every push and pop through a tree. Same total order as the heaps: runs are identical
+/// event for event.
+class RadixHeap {
+ public:
+  void push(const Event& e) {
+    put(e);
+    ++size_;
+  }
+  /// The least event. Spreads the next bucket when bucket 0 is empty (hence mutable state).
+  [[nodiscard]] const Event& top() const {
+    if (buckets_[0].empty()) spread();
+    return buckets_[0].front();
+  }
+  /// The event after the top, or null (top() must have been called since the last change).
+  [[nodiscard]] const Event* second() const {
+    const auto& b0 = buckets_[0];
+    if (b0.size() >= 2) {
+      if (b0.size() == 2) return &b0[1];
+      return event_before(b0[2], b0[1]) ? &b0[2] : &b0[1];
+    }
+    const std::size_t b = first_above_zero();
+    return b == kBuckets ? nullptr : &buckets_[b][least_[b]];
+  }
+  void pop() {
+    auto& b0 = buckets_[0];
+    std::pop_heap(b0.begin(), b0.end(), EventLater{});
+    b0.pop_back();
+    if (b0.empty()) occupied_[0] &= ~std::uint64_t{1};
+    --size_;
+  }
+  void replace_top(const Event& e) {
+    pop();
+    push(e);
+  }
+  [[nodiscard]] bool empty() const { return size_ == 0; }
+  [[nodiscard]] std::size_t size() const { return size_; }
+  void clear() {
+    for (auto& b : buckets_) b.clear();
+    occupied_ = {};
+    size_ = 0;
+    last_ = 0;
+  }
+  void reserve(std::size_t) {}
+  template <class F>
+  void for_each(F&& f) const {
+    for (const auto& b : buckets_) {
+      for (const auto& e : b) f(e);
+    }
+  }
+
+ private:
+  static constexpr int kDigitBits = 4;
+  static constexpr std::size_t kDigits = 1 << kDigitBits;
+  // Bucket 0, then (L, d) at 1 + L * 16 + d for the 16 digits of a time (times are at least 0
+  // and below 2^63: SimTime is signed).
+  static constexpr std::size_t kBuckets = 1 + 64 / kDigitBits * kDigits;
+  static constexpr std::size_t kWords = (kBuckets + 63) / 64;
+
+  [[nodiscard]] std::size_t bucket_of(std::uint64_t t) const {
+    const std::uint64_t diff = t ^ last_;
+    if (diff == 0) return 0;
+    const int level = (63 - std::countl_zero(diff)) / kDigitBits;
+    return 1 + static_cast<std::size_t>(level) * kDigits + ((t >> (level * kDigitBits)) & (kDigits - 1));
+  }
+  [[nodiscard]] std::size_t first_above_zero() const {
+    std::uint64_t w = occupied_[0] & ~std::uint64_t{1};
+    for (std::size_t i = 0;;) {
+      if (w != 0) return i * 64 + static_cast<std::size_t>(std::countr_zero(w));
+      if (++i == kWords) return kBuckets;
+      w = occupied_[i];
+    }
+  }
+  void put(const Event& e) const {
+    const std::size_t b = bucket_of(static_cast<std::uint64_t>(e.time.count_ns()));
+    auto& v = buckets_[b];
+    if (b == 0) {
+      v.push_back(e);
+      std::push_heap(v.begin(), v.end(), EventLater{});
+    } else {
+      if (v.empty() || event_before(e, v[least_[b]])) least_[b] = static_cast<std::uint32_t>(v.size());
+      v.push_back(e);
+    }
+    occupied_[b / 64] |= std::uint64_t{1} << (b % 64);
+  }
+  // Bucket 0 is empty: the least event of the first non-empty bucket becomes the reference
+  // time, and that bucket's events move to the (empty) buckets below it.
+  void spread() const {
+    const std::size_t from = first_above_zero();
+    if (from == kBuckets) return;
+    auto& src = buckets_[from];
+    last_ = static_cast<std::uint64_t>(src[least_[from]].time.count_ns());
+    occupied_[from / 64] &= ~(std::uint64_t{1} << (from % 64));
+    for (const Event& e : src) put(e);
+    src.clear();
+  }
+
+  // Mutable: top() is logically const but spreads lazily.
+  mutable std::array<std::vector<Event>, kBuckets> buckets_;
+  mutable std::array<std::uint32_t, kBuckets> least_{};  // index of each bucket's least event
+  mutable std::array<std::uint64_t, kWords> occupied_{};  // bit b: bucket b is not empty
+  mutable std::uint64_t last_ = 0;                        // the reference time
+  std::size_t size_ = 0;
 };
 
 }  // namespace capsim

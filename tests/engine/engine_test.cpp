@@ -1,6 +1,7 @@
 // The engine's contract, checked against every event-queue implementation.
 #include <catch2/catch.hpp>
 #include <algorithm>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -27,7 +28,7 @@ struct Recorder final : Component {
 }  // namespace
 
 TEMPLATE_TEST_CASE("events run in (time, priority, sequence) order", "[engine]", QuaternaryHeap, BinaryHeap,
-                   DaryHeap<2>, DaryHeap<8>) {
+                   DaryHeap<2>, DaryHeap<8>, RadixHeap) {
   BasicEngine<TestType> eng;
   Recorder<TestType> r(eng);
   eng.schedule(SimTime::sec(3), r.id, 0, 3);
@@ -43,7 +44,7 @@ TEMPLATE_TEST_CASE("events run in (time, priority, sequence) order", "[engine]",
 }
 
 TEMPLATE_TEST_CASE("many random events come out sorted and ties keep insertion order", "[engine]",
-                   QuaternaryHeap, BinaryHeap, DaryHeap<2>, DaryHeap<8>) {
+                   QuaternaryHeap, BinaryHeap, DaryHeap<2>, DaryHeap<8>, RadixHeap) {
   BasicEngine<TestType> eng;
   Recorder<TestType> r(eng);
   std::mt19937_64 g(7);
@@ -61,7 +62,7 @@ TEMPLATE_TEST_CASE("many random events come out sorted and ties keep insertion o
 }
 
 TEMPLATE_TEST_CASE("a cancelled event does not run, cancelling twice or after it ran is harmless", "[engine]",
-                   QuaternaryHeap, BinaryHeap) {
+                   QuaternaryHeap, BinaryHeap, RadixHeap) {
   BasicEngine<TestType> eng;
   Recorder<TestType> r(eng);
   eng.schedule(SimTime::sec(1), r.id, 0, 1);
@@ -76,7 +77,7 @@ TEMPLATE_TEST_CASE("a cancelled event does not run, cancelling twice or after it
 }
 
 TEMPLATE_TEST_CASE("events after the horizon do not run and the clock stops at the horizon", "[engine]",
-                   QuaternaryHeap, BinaryHeap) {
+                   QuaternaryHeap, BinaryHeap, RadixHeap) {
   BasicEngine<TestType> eng;
   Recorder<TestType> r(eng);
   eng.set_horizon(SimTime::sec(10));
@@ -90,7 +91,7 @@ TEMPLATE_TEST_CASE("events after the horizon do not run and the clock stops at t
 }
 
 TEMPLATE_TEST_CASE("warm-up listeners run once, at the warm-up time, after that time's events", "[engine]",
-                   QuaternaryHeap, BinaryHeap) {
+                   QuaternaryHeap, BinaryHeap, RadixHeap) {
   BasicEngine<TestType> eng;
   Recorder<TestType> r(eng);
   std::vector<std::pair<SimTime, std::size_t>> fired;  // (clock, events seen before)
@@ -102,7 +103,7 @@ TEMPLATE_TEST_CASE("warm-up listeners run once, at the warm-up time, after that 
   CHECK(fired[0].second == 3);
 }
 
-TEMPLATE_TEST_CASE("warm-up fires even when no event falls after it", "[engine]", QuaternaryHeap, BinaryHeap) {
+TEMPLATE_TEST_CASE("warm-up fires even when no event falls after it", "[engine]", QuaternaryHeap, BinaryHeap, RadixHeap) {
   BasicEngine<TestType> eng;
   Recorder<TestType> r(eng);
   int fired = 0;
@@ -113,7 +114,7 @@ TEMPLATE_TEST_CASE("warm-up fires even when no event falls after it", "[engine]"
   CHECK(fired == 1);
 }
 
-TEMPLATE_TEST_CASE("scheduling in the past is a hard error", "[engine]", QuaternaryHeap, BinaryHeap) {
+TEMPLATE_TEST_CASE("scheduling in the past is a hard error", "[engine]", QuaternaryHeap, BinaryHeap, RadixHeap) {
   BasicEngine<TestType> eng;
   struct Backwards final : Component {
     BasicEngine<TestType>* e = nullptr;
@@ -137,7 +138,7 @@ TEST_CASE("SimTime unit constructors agree", "[engine][time]") {
 }
 
 TEMPLATE_TEST_CASE("cancelling events that already ran does not accumulate marks", "[engine]", QuaternaryHeap,
-                   BinaryHeap) {
+                   BinaryHeap, RadixHeap) {
   BasicEngine<TestType> eng;
   Recorder<TestType> r(eng);
   std::vector<EventHandle> ran;
@@ -153,7 +154,7 @@ TEMPLATE_TEST_CASE("cancelling events that already ran does not accumulate marks
 }
 
 TEMPLATE_TEST_CASE("an event's first successor takes its place in the queue (replace-top)", "[engine]",
-                   QuaternaryHeap, BinaryHeap) {
+                   QuaternaryHeap, BinaryHeap, RadixHeap) {
   // A handler that schedules two events, one earlier than everything pending: both run in order.
   BasicEngine<TestType> eng;
   Recorder<TestType> r(eng);
@@ -215,4 +216,77 @@ TEST_CASE("the d-ary heap names the event after its top, and the engine hints it
   REQUIRE(c.ran.size() == 50);
   REQUIRE(c.hinted.size() == 49);
   for (std::size_t i = 0; i < c.hinted.size(); ++i) CHECK(c.hinted[i] == c.ran[i + 1]);
+}
+
+namespace {
+// Handlers that schedule 0 to 3 successors at random delays (zero, tiny, or up to 2^40 ns, so
+// that times differ in every bit range) and priorities; records what runs and what is hinted.
+template <class Q>
+struct Brancher final : Component {
+  explicit Brancher(BasicEngine<Q>& e) : eng(e) { id = e.add_component(this); }
+  void handle(const Event& ev) override {
+    ran.emplace_back(eng.now().count_ns(), ev.data);
+    const auto n = static_cast<int>(g() % 4);
+    for (int k = 0; k < n && next < 200000; ++k) {
+      const std::uint64_t r = g();
+      const std::int64_t delay = (r & 3) == 0 ? 0 : static_cast<std::int64_t>((r >> 8) % (std::uint64_t{1} << (r >> 2) % 41));
+      const auto prio = static_cast<Priority>((r >> 60) % 2 == 0 ? 128 : 64);
+      eng.schedule_in(SimTime::ns(delay), id, 0, next++, prio);
+    }
+  }
+  void prefetch(const Event& e) const override { hinted.push_back(e.data); }
+  BasicEngine<Q>& eng;
+  std::uint32_t id = 0;
+  std::mt19937_64 g{5};
+  std::uint64_t next = 0;
+  std::vector<std::pair<std::int64_t, std::uint64_t>> ran;
+  mutable std::vector<std::uint64_t> hinted;
+};
+
+template <class Q>
+Brancher<Q>& branch_out(BasicEngine<Q>& eng, std::unique_ptr<Brancher<Q>>& b) {
+  b = std::make_unique<Brancher<Q>>(eng);
+  for (std::uint64_t i = 0; i < 300; ++i) eng.schedule(SimTime::ns(static_cast<std::int64_t>(i % 7)), b->id, 0, b->next++);
+  eng.run();
+  return *b;
+}
+}  // namespace
+
+TEST_CASE("the radix heap runs what the d-ary heap runs, event for event, with the same hints", "[engine]") {
+  BasicEngine<RadixHeap> radix;
+  BasicEngine<QuaternaryHeap> dary;
+  std::unique_ptr<Brancher<RadixHeap>> br;
+  std::unique_ptr<Brancher<QuaternaryHeap>> bd;
+  const auto& r = branch_out(radix, br);
+  const auto& d = branch_out(dary, bd);
+  REQUIRE(r.ran.size() > 100000);
+  CHECK(std::is_sorted(r.ran.begin(), r.ran.end(), [](const auto& a, const auto& b) { return a.first < b.first; }));
+  CHECK(r.ran == d.ran);
+  CHECK(r.hinted == d.hinted);
+  CHECK(radix.events_processed() == dary.events_processed());
+}
+
+TEST_CASE("the radix heap names the event after its top across buckets", "[engine]") {
+  RadixHeap h;
+  CHECK(h.second() == nullptr);
+  std::mt19937_64 g(3);
+  std::vector<std::int64_t> times;
+  for (std::uint64_t i = 0; i < 2000; ++i) {
+    const auto t = static_cast<std::int64_t>(g() % (std::uint64_t{1} << (i % 50)));
+    h.push(Event{SimTime::ns(t), i, 0, 0, i});
+    times.push_back(t);
+  }
+  std::sort(times.begin(), times.end());
+  for (std::size_t k = 0; k < times.size(); ++k) {
+    REQUIRE(h.size() == times.size() - k);
+    REQUIRE(h.top().time == SimTime::ns(times[k]));
+    if (k + 1 < times.size()) {
+      REQUIRE(h.second() != nullptr);
+      REQUIRE(h.second()->time == SimTime::ns(times[k + 1]));
+    } else {
+      CHECK(h.second() == nullptr);
+    }
+    h.pop();
+  }
+  CHECK(h.empty());
 }
