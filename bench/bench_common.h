@@ -25,15 +25,18 @@ inline double peak_rss_mb() {
 struct ScenarioArgs {
   std::string file;
   std::vector<std::string> sets;
+  unsigned threads = 0;  ///< a partitioned run's threads (0: the machine's)
 };
 
-/// `[scenario.yaml] [--set path=value]...`; `file` defaults to `default_file`.
+/// `[scenario.yaml] [--set path=value]... [--threads N]`; `file` defaults to `default_file`.
 inline ScenarioArgs scenario_args(int argc, char** argv, std::string default_file) {
-  ScenarioArgs a{std::move(default_file), {}};
+  ScenarioArgs a{std::move(default_file), {}, 0};
   for (int i = 1; i < argc; ++i) {
     const std::string s = argv[i];
     if (s == "--set" && i + 1 < argc) {
       a.sets.emplace_back(argv[++i]);
+    } else if (s == "--threads" && i + 1 < argc) {
+      a.threads = static_cast<unsigned>(std::stoul(argv[++i]));
     } else {
       a.file = s;
     }

@@ -44,7 +44,16 @@ class RequestPool {
     slots_.emplace_back();
     return static_cast<RequestId>(slots_.size() - 1);
   }
-  void release(RequestId id) { free_.push_back(id); }
+  void release(RequestId id) {
+    if (deferred_ != nullptr) {
+      deferred_->push_back(id);
+    } else {
+      free_.push_back(id);
+    }
+  }
+  /// Releases made by this thread go to `list` until called again with null (a partitioned run:
+  /// a cluster's thread may not touch the free list; its releases are made later, in order).
+  static void defer_releases(std::vector<RequestId>* list) { deferred_ = list; }
   Request& operator[](RequestId id) { return slots_[id]; }
   const Request& operator[](RequestId id) const { return slots_[id]; }
   /// The id of a request held by this pool (observers are handed requests by reference).
@@ -53,6 +62,7 @@ class RequestPool {
   [[nodiscard]] std::size_t capacity() const { return slots_.size(); }
 
  private:
+  static inline thread_local std::vector<RequestId>* deferred_ = nullptr;
   std::vector<Request> slots_;
   std::vector<RequestId> free_;
 };

@@ -1,5 +1,6 @@
 #include "models/scenario.h"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 namespace capsim {
@@ -18,6 +19,34 @@ void read_fault_sections(scenario::MapReader& top, bool has_clusters, Scenario& 
   for (const auto& c : s.inference.clusters) names.push_back(c.name);
   if (faults.defined()) s.faults = faults::read_faults(faults, names, s.base_dir, s.run.start);
   if (clients.defined()) s.clients = faults::read_clients(clients);
+}
+
+// `parallel: clusters` needs every request's cluster to be chosen without reading any cluster's
+// state between the clusters' turns, and nothing a cluster does to reach another at once.
+void read_parallel(scenario::MapReader& top, Scenario& s) {
+  const std::string mode = top.choice(
+      "parallel", {"`clusters`: each cluster on an engine of its own, run side by side on the threads (same results "
+                   "as `none` but for the order of floating-point sums; see docs/performance.md)"},
+      {"none", "clusters"}, "none");
+  if (mode != "clusters") return;
+  const auto node = top.child("parallel", {});
+  if (!s.serving || s.inference.clusters.empty()) {
+    node.error("parallel: clusters needs GPU `clusters:` fed by `traffic:`");
+    return;
+  }
+  const auto& sv = *s.serving;
+  if (sv.policy != serving::RoutePolicy::kRoundRobin && sv.policy != serving::RoutePolicy::kWeighted) {
+    node.error("parallel: clusters needs serving.policy round_robin or weighted (the other policies read every "
+               "cluster's load for each request)");
+  }
+  if (std::any_of(sv.fallback.begin(), sv.fallback.end(), [](int f) { return f >= 0; })) {
+    node.error("parallel: clusters does not allow fallback models (a refusal in one cluster sends the request to another)");
+  }
+  if (s.clients) node.error("parallel: clusters does not allow `clients:` (retries and next turns follow outcomes at once)");
+  if (s.faults && s.faults->crash_above) {
+    node.error("parallel: clusters does not allow faults.crash_above (an overloaded replica's crash is scheduled at once)");
+  }
+  s.parallel_clusters = true;
 }
 
 Scenario read(const scenario::Document& doc, scenario::DocSink* docs) {
@@ -99,6 +128,7 @@ Scenario read(const scenario::Document& doc, scenario::DocSink* docs) {
     }
   }
   read_fault_sections(top, has_clusters, s);
+  read_parallel(top, s);
   top.finish();
   doc.check();
   return s;

@@ -31,6 +31,9 @@ struct Scenario {
   std::optional<serving::ServingSpec> serving;
   std::optional<faults::FaultSpec> faults;    ///< failures, incidents, crashes (`faults:`)
   std::optional<faults::ClientSpec> clients;  ///< timeouts, retries, users who give up (`clients:`)
+  /// `parallel: clusters`: each cluster runs on an engine of its own, the clusters side by side
+  /// on the run's threads (docs/performance.md, "Partitioned runs").
+  bool parallel_clusters = false;
 };
 
 /// Loads and validates a scenario file with --set overrides; throws scenario::ScenarioError

@@ -23,6 +23,7 @@ ServiceMetrics::ServiceMetrics(std::vector<std::string> tiers, std::vector<std::
 }
 
 std::uint16_t ServiceMetrics::reason(std::string_view name) {
+  if (run_ != nullptr) return run_->reason(name);
   for (std::size_t i = 0; i < reasons_.size(); ++i) {
     if (reasons_[i] == name) return static_cast<std::uint16_t>(i);
   }
@@ -135,12 +136,43 @@ void ServiceMetrics::set_network_latency(std::uint16_t cluster, double seconds) 
   network_s_[cluster] = seconds;
 }
 
+void ServiceMetrics::forward_to(ServiceMetrics* run, std::vector<Outcome>* log, std::function<SimTime()> now) {
+  run_ = run;
+  log_ = log;
+  now_ = std::move(now);
+}
+
+void ServiceMetrics::replay(const Outcome& o) {
+  switch (o.kind) {
+    case Outcome::kArrived:
+      arrived(o.request, o.cluster);
+      break;
+    case Outcome::kCompleted:
+      completed(o.request, o.at, o.value, o.cluster);
+      break;
+    case Outcome::kRejected:
+      rejected(o.request, o.reason, o.cluster);
+      break;
+    case Outcome::kQueueDepth:
+      break;
+  }
+}
+
 void ServiceMetrics::arrived(const Request& r, std::uint16_t cluster) {
+  if (log_ != nullptr) {
+    log_->push_back(Outcome{r, now_(), 0.0, cluster, 0, Outcome::kArrived});
+    return;
+  }
   ++totals_.arrived;
   record(r, cluster, [](Group& g) { ++g.arrived; });
 }
 
 void ServiceMetrics::completed(const Request& r, SimTime now, double queue_wait_s, std::uint16_t cluster) {
+  if (log_ != nullptr) {
+    log_->push_back(Outcome{r, now, queue_wait_s, cluster, 0, Outcome::kCompleted});
+    for (auto* o : observers_) o->on_completed(r, now, cluster);
+    return;
+  }
   const double network = network_latency(cluster);
   const double ttft = (r.first_token - r.arrival).to_seconds() + network;
   const double e2e = (now - r.arrival).to_seconds() + network;
@@ -163,6 +195,11 @@ void ServiceMetrics::completed(const Request& r, SimTime now, double queue_wait_
 }
 
 void ServiceMetrics::rejected(const Request& r, std::uint16_t reason, std::uint16_t cluster) {
+  if (log_ != nullptr) {
+    log_->push_back(Outcome{r, now_(), 0.0, cluster, reason, Outcome::kRejected});
+    for (auto* o : observers_) o->on_rejected(r, reason, cluster);
+    return;
+  }
   ++totals_.rejected;
   record(r, cluster, [&](Group& g) {
     ++g.rejected;

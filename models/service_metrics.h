@@ -15,6 +15,7 @@
 //   m.arrived(req, cluster);  m.completed(req, now, wait_s, cluster);  m.rejected(req, full, cluster);
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,18 @@ class RequestObserver {
   virtual ~RequestObserver() = default;
   virtual void on_completed(const Request& /*r*/, SimTime /*now*/, std::uint16_t /*cluster*/) {}
   virtual void on_rejected(const Request& /*r*/, std::uint16_t /*reason*/, std::uint16_t /*cluster*/) {}
+};
+
+/// What a cluster running on an engine of its own (a partitioned run) records, kept in its log
+/// until the run replays it into the run's metrics in time order (ServiceMetrics::forward_to).
+struct Outcome {
+  enum Kind : std::uint8_t { kArrived, kCompleted, kRejected, kQueueDepth };
+  Request request;  ///< a copy: the pool slot may be reused before the replay
+  SimTime at;
+  double value = 0;  ///< queue wait in seconds (completed), depth change (queue depth)
+  std::uint16_t cluster = 0;
+  std::uint16_t reason = 0;
+  Kind kind = kArrived;
 };
 
 class ServiceMetrics {
@@ -57,6 +70,15 @@ class ServiceMetrics {
   }
   /// Adds an observer (not owned); observers are told in the order they were added.
   void add_observer(RequestObserver* o) { observers_.push_back(o); }
+  void remove_observer(RequestObserver* o) { std::erase(observers_, o); }
+
+  /// Makes this a cluster's stand-in in a partitioned run: outcomes are appended to `log`
+  /// (stamped with `now()`, the cluster's clock) and told to this object's own observers at
+  /// once, instead of being recorded; reasons are those of `run`, which records the log later
+  /// through replay(). Nothing is recorded here.
+  void forward_to(ServiceMetrics* run, std::vector<Outcome>* log, std::function<SimTime()> now);
+  /// Records one outcome of a stand-in's log (kQueueDepth is not a metric: not for here).
+  void replay(const Outcome& o);
   /// The name of a rejection reason index.
   [[nodiscard]] const std::string& reason_name(std::uint16_t reason) const { return reasons_[reason]; }
 
@@ -124,6 +146,10 @@ class ServiceMetrics {
   void write_groups(const std::vector<Group>& groups, Json& j) const;
   void write_group(const Group& g, Json& out) const;
   std::vector<RequestObserver*> observers_;
+  // A stand-in's forwarding (forward_to).
+  ServiceMetrics* run_ = nullptr;
+  std::vector<Outcome>* log_ = nullptr;
+  std::function<SimTime()> now_;
   // The sample step in progress.
   struct Step {
     std::uint64_t completed = 0, rejected = 0;

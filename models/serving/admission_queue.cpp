@@ -155,7 +155,7 @@ std::uint64_t AdmissionQueue::in_system() const {
 
 void AdmissionQueue::change_depth(SimTime now, double delta) {
   depth_.add(now, delta);
-  if (total_depth_ != nullptr) total_depth_->add(now, delta);
+  if (total_depth_) total_depth_(now, delta);
 }
 
 void AdmissionQueue::reset_stats(SimTime now) {

@@ -8,6 +8,7 @@
 // does: the requests that would go before it, over the rate at which slots free up (moving
 // averages of service time and of time from dispatch to first token), plus the network.
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <vector>
 
@@ -82,8 +83,8 @@ class AdmissionQueue {
   [[nodiscard]] const TimeWeighted& depth() const { return depth_; }
   [[nodiscard]] const LogHistogram& wait() const { return wait_; }
   void reset_stats(SimTime now);
-  /// Also keeps `total` (shared by several queues) up to date with this queue's depth.
-  void set_total_depth(TimeWeighted* total) { total_depth_ = total; }
+  /// Tells `total` (shared by several queues) of each change of this queue's depth.
+  void set_total_depth(std::function<void(SimTime, double)> total) { total_depth_ = std::move(total); }
 
  private:
   struct ModelState {
@@ -114,7 +115,7 @@ class AdmissionQueue {
   std::uint64_t queued_total_ = 0;
   bool draining_ = false;
   TimeWeighted depth_;
-  TimeWeighted* total_depth_ = nullptr;
+  std::function<void(SimTime, double)> total_depth_;
   LogHistogram wait_;
 };
 

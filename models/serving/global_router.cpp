@@ -31,7 +31,7 @@ GlobalRouter::GlobalRouter(const ServingSpec& spec, std::vector<std::string> tie
     metrics.set_network_latency(static_cast<std::uint16_t>(c), network);
     backends_.emplace_back(clusters[c]);
     queues_.emplace_back(spec, spec.models.size(), pool, backends_.back(), network);
-    queues_.back().set_total_depth(&depth_);
+    queues_.back().set_total_depth([this](SimTime t, double d) { depth_.add(t, d); });
   }
   for (std::size_t m = 0; m < spec.models.size(); ++m) {
     std::vector<std::uint16_t> order;
@@ -188,7 +188,7 @@ GlobalRouter::Choice GlobalRouter::choose(std::uint16_t tier, std::uint16_t mode
 }
 
 void GlobalRouter::reject(RequestId id, std::uint16_t reason, std::uint16_t cluster) {
-  metrics_.rejected(pool_[id], reason, cluster);
+  metrics_of(cluster).rejected(pool_[id], reason, cluster);
   pool_.release(id);
 }
 
@@ -204,6 +204,10 @@ void GlobalRouter::submit(RequestId id) {
     reject(id, why, ServiceMetrics::kNone);
     return;
   }
+  if (!post_.empty()) {  // partitioned: the cluster's engine gives the verdict
+    post_[pick(r.model)](id);
+    return;
+  }
   Choice c = choose(r.tier, r.model);
   const int fallback = spec_.fallback[r.model];
   if (c.verdict != Verdict::kOk && fallback >= 0) {
@@ -214,7 +218,17 @@ void GlobalRouter::submit(RequestId id) {
       c = f;
     }
   }
-  metrics_.arrived(r, c.cluster);
+  settle(id, c);
+}
+
+void GlobalRouter::admit(std::uint16_t c, RequestId id) {
+  const Request& r = pool_[id];
+  settle(id, Choice{c, queues_[c].check(r.tier, r.model), false});
+}
+
+void GlobalRouter::settle(RequestId id, Choice c) {
+  const Request& r = pool_[id];
+  metrics_of(c.cluster).arrived(r, c.cluster);
   switch (c.verdict) {
     case Verdict::kOk:
       break;
@@ -230,7 +244,24 @@ void GlobalRouter::submit(RequestId id) {
       return;
   }
   if (c.spilled) ++spilled_in_[c.cluster];
-  queues_[c.cluster].enqueue(id, now);
+  queues_[c.cluster].enqueue(id, now_at(c.cluster));
+}
+
+void GlobalRouter::partition(std::uint16_t c, Engine& engine, ServiceMetrics& metrics, std::vector<Outcome>& log,
+                             std::function<void(RequestId)> post) {
+  if (engine_of_.empty()) {
+    engine_of_.assign(clusters_.size(), &engine_);
+    metrics_of_.assign(clusters_.size(), &metrics_);
+    post_.resize(clusters_.size());
+    metrics_.remove_observer(this);
+  }
+  engine_of_[c] = &engine;
+  metrics_of_[c] = &metrics;
+  post_[c] = std::move(post);
+  metrics.add_observer(this);
+  queues_[c].set_total_depth([&log, c](SimTime t, double d) {
+    log.push_back(Outcome{Request{}, t, d, c, 0, Outcome::kQueueDepth});
+  });
 }
 
 void GlobalRouter::on_completed(const Request& r, SimTime now, std::uint16_t cluster) {
@@ -238,7 +269,7 @@ void GlobalRouter::on_completed(const Request& r, SimTime now, std::uint16_t clu
 }
 
 void GlobalRouter::on_rejected(const Request& r, std::uint16_t /*reason*/, std::uint16_t cluster) {
-  if ((r.flags & kFlagDispatched) != 0) queues_[cluster].done(pool_.id_of(r), engine_.now(), false);
+  if ((r.flags & kFlagDispatched) != 0) queues_[cluster].done(pool_.id_of(r), now_at(cluster), false);
 }
 
 void GlobalRouter::reset_stats() {

@@ -10,6 +10,7 @@
 // Per request it costs O(clusters serving the model), never O(replicas).
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -52,6 +53,19 @@ class GlobalRouter final : public Component, public RequestSink, public RequestO
 
   void start();
   void submit(RequestId id) override;
+
+  /// A partitioned run: cluster `c` runs on `engine` and records through `metrics` (its
+  /// stand-in, see ServiceMetrics::forward_to, whose observer this router becomes in place of
+  /// the run's metrics), with the changes of its queue depth appended to `log`. A request
+  /// routed to it is handed to `post` (at the same simulated time) and admitted when the
+  /// cluster's engine gets to it, through admit(). Only for choices that read no cluster's
+  /// load: round robin and weighted, without fallback models.
+  void partition(std::uint16_t c, Engine& engine, ServiceMetrics& metrics, std::vector<Outcome>& log,
+                 std::function<void(RequestId)> post);
+  /// Admits a request posted to cluster `c` (on that cluster's engine).
+  void admit(std::uint16_t c, RequestId id);
+  /// A depth change from a partition's log (partitioned runs keep the total depth this way).
+  void replay_depth(SimTime at, double delta) { depth_.add(at, delta); }
   void handle(const Event& e) override;
   void on_completed(const Request& r, SimTime now, std::uint16_t cluster) override;
   void on_rejected(const Request& r, std::uint16_t reason, std::uint16_t cluster) override;
@@ -89,6 +103,14 @@ class GlobalRouter final : public Component, public RequestSink, public RequestO
   [[nodiscard]] double load(std::uint16_t cluster, std::uint16_t model) const;
   [[nodiscard]] double utilization() const;
   void reject(RequestId id, std::uint16_t reason, std::uint16_t cluster);
+  // Records the arrival at the chosen cluster and refuses or enqueues by the verdict.
+  void settle(RequestId id, Choice c);
+  [[nodiscard]] ServiceMetrics& metrics_of(std::uint16_t cluster) {
+    return cluster < metrics_of_.size() ? *metrics_of_[cluster] : metrics_;
+  }
+  [[nodiscard]] SimTime now_at(std::uint16_t cluster) const {
+    return cluster < engine_of_.size() ? engine_of_[cluster]->now() : engine_.now();
+  }
 
   const ServingSpec& spec_;
   std::vector<std::string> tier_names_;
@@ -107,6 +129,10 @@ class GlobalRouter final : public Component, public RequestSink, public RequestO
   std::array<std::uint16_t, 6> reasons_{};
   std::vector<std::uint64_t> spilled_in_;  // by cluster
   TimeWeighted depth_;                     // all clusters' admission queues
+  // A partitioned run: each cluster's engine, metrics stand-in and inbox.
+  std::vector<Engine*> engine_of_;
+  std::vector<ServiceMetrics*> metrics_of_;
+  std::vector<std::function<void(RequestId)>> post_;
 };
 
 }  // namespace capsim::serving

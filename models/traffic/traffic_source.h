@@ -40,6 +40,8 @@ class TrafficSource final : public Component {
 
   /// Schedules the first arrival.
   void start();
+  /// The engine's index of this source (its events only make requests and hand them on).
+  [[nodiscard]] std::uint32_t component() const { return id_; }
   /// The most (tier, class, intensity group) cells listed for the pick of a request's sender;
   /// beyond, the group is drawn per request (one more draw).
   static constexpr std::size_t kMaxCells = 4096;

@@ -8,6 +8,7 @@
 //   eng.set_horizon(SimTime::hours(1));
 //   eng.run();
 #include <cstdint>
+#include <algorithm>
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -101,15 +102,23 @@ class BasicEngine {
 
   /// Runs events in order until the queue is empty, the horizon is passed or stop() is called.
   void run() {
-    bool warmed = warmup_listeners_.empty() || warmup_ < now_;
-    if (warmed && !warmup_listeners_.empty()) fire_warmup();
+    run_while([](const Event&) { return true; });
+    if (!stopped_) finish_at_horizon();
+  }
+
+  /// Runs events in order while `keep_going(next event)` holds (and within the horizon, until
+  /// stop()). The clock stays at the last event run. For engines that run in turns with
+  /// others (a partitioned run); run() is run_while(always) then finish_at_horizon().
+  template <class Pred>
+  void run_while(Pred&& keep_going) {
+    if (!warmup_listeners_.empty() && warmup_ < now_) fire_warmup();
     while (!queue_.empty() && !stopped_) {
       const Event e = queue_.top();
       if (e.time > horizon_) break;
-      if (!warmed && e.time > warmup_) {
+      if (!keep_going(e)) break;
+      if (!warmup_listeners_.empty() && e.time > warmup_) {
         now_ = warmup_;
         fire_warmup();
-        warmed = true;
       }
       if (!cancelled_.empty() && cancelled_.erase(e.handle()) != 0) {
         queue_.pop();
@@ -130,13 +139,34 @@ class BasicEngine {
         queue_.pop();
       }
     }
-    if (!stopped_) {
-      if (!warmed && warmup_ <= horizon_) {
-        now_ = warmup_;
-        fire_warmup();
-      }
-      if (horizon_ != SimTime::max()) now_ = horizon_;
+  }
+
+  /// Runs every event before `t` and those at `t` whose priority is below `prio_limit` (256:
+  /// all of them), then sets the clock to `t` (within the horizon).
+  void run_before(SimTime t, int prio_limit) {
+    run_while([&](const Event& e) { return e.time < t || (e.time == t && e.priority() < prio_limit); });
+    if (!stopped_ && t > now_) now_ = std::min(t, horizon_);
+  }
+
+  /// Whether warm-up listeners wait for the warm-up time; fire_warmup_now() fires them there
+  /// (for a run whose engines take turns: when every engine has reached that time).
+  [[nodiscard]] bool warmup_pending() const { return !warmup_listeners_.empty(); }
+  void fire_warmup_now() {
+    if (warmup_listeners_.empty()) return;
+    if (warmup_ > now_) now_ = warmup_;
+    fire_warmup();
+  }
+
+  /// The event that would run next, or null (cancelled events may show here).
+  [[nodiscard]] const Event* next_event() const { return queue_.empty() ? nullptr : &queue_.top(); }
+
+  /// After the last event: fires a warm-up still pending and leaves the clock at the horizon.
+  void finish_at_horizon() {
+    if (!warmup_listeners_.empty() && warmup_ <= horizon_) {
+      now_ = warmup_;
+      fire_warmup();
     }
+    if (horizon_ != SimTime::max()) now_ = horizon_;
   }
 
   void stop() { stopped_ = true; }
