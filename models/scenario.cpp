@@ -31,20 +31,20 @@ void read_parallel(scenario::MapReader& top, Scenario& s) {
   if (mode != "clusters") return;
   const auto node = top.child("parallel", {});
   if (!s.serving || s.inference.clusters.empty()) {
-    node.error("parallel: clusters needs GPU `clusters:` fed by `traffic:`");
+    node.error("`clusters` needs GPU `clusters:` fed by `traffic:`");
     return;
   }
   const auto& sv = *s.serving;
   if (sv.policy != serving::RoutePolicy::kRoundRobin && sv.policy != serving::RoutePolicy::kWeighted) {
-    node.error("parallel: clusters needs serving.policy round_robin or weighted (the other policies read every "
+    node.error("`clusters` needs serving.router round_robin or weighted (the other policies read every "
                "cluster's load for each request)");
   }
   if (std::any_of(sv.fallback.begin(), sv.fallback.end(), [](int f) { return f >= 0; })) {
-    node.error("parallel: clusters does not allow fallback models (a refusal in one cluster sends the request to another)");
+    node.error("`clusters` does not allow fallback models (a refusal in one cluster sends the request to another)");
   }
-  if (s.clients) node.error("parallel: clusters does not allow `clients:` (retries and next turns follow outcomes at once)");
+  if (s.clients) node.error("`clusters` does not allow `clients:` (retries and next turns follow outcomes at once)");
   if (s.faults && s.faults->crash_above) {
-    node.error("parallel: clusters does not allow faults.crash_above (an overloaded replica's crash is scheduled at once)");
+    node.error("`clusters` does not allow faults.crash_above (an overloaded replica's crash is scheduled at once)");
   }
   s.parallel_clusters = true;
 }
