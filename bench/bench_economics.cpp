@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
       args.push_back(argv[i]);
     }
   }
-  const auto [file, sets] = bench::scenario_args(static_cast<int>(args.size()), args.data(),
+  const auto [file, sets, threads] = bench::scenario_args(static_cast<int>(args.size()), args.data(),
                                                  std::string(CAPSIM_SOURCE_DIR) + "/scenarios/inference/llama3_8b_h100.yaml");
   std::ifstream in(file);
   std::stringstream text;

@@ -13,7 +13,7 @@
 using namespace capsim;
 
 int main(int argc, char** argv) {
-  const auto [file, sets] = bench::scenario_args(argc, argv, std::string(CAPSIM_SOURCE_DIR) + "/scenarios/validation/mmc.yaml");
+  const auto [file, sets, threads] = bench::scenario_args(argc, argv, std::string(CAPSIM_SOURCE_DIR) + "/scenarios/validation/mmc.yaml");
   const Scenario s = load_scenario(file, sets);
   double best = 0;
   std::uint64_t customers = 0, events = 0;

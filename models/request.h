@@ -2,6 +2,7 @@
 // A request as it travels from a traffic source through routing and admission to a model
 // replica. Requests live in a RequestPool and are referred to by a 32-bit index, so an event's
 // payload is just that index and a request's state stays in one cache line.
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -60,6 +61,10 @@ class RequestPool {
   [[nodiscard]] RequestId id_of(const Request& r) const { return static_cast<RequestId>(&r - slots_.data()); }
   [[nodiscard]] std::size_t in_use() const { return slots_.size() - free_.size(); }
   [[nodiscard]] std::size_t capacity() const { return slots_.size(); }
+  /// Room for `n` more slots without moving the others (while other threads read them).
+  void reserve_more(std::size_t n) {
+    if (slots_.capacity() - slots_.size() < n) slots_.reserve(slots_.size() + std::max(n, slots_.size() / 2));
+  }
 
  private:
   static inline thread_local std::vector<RequestId>* deferred_ = nullptr;

@@ -77,6 +77,10 @@ class ServiceMetrics {
   /// once, instead of being recorded; reasons are those of `run`, which records the log later
   /// through replay(). Nothing is recorded here.
   void forward_to(ServiceMetrics* run, std::vector<Outcome>* log, std::function<SimTime()> now);
+  /// A stand-in's log from now on; and one more entry in it (what is not a request's outcome,
+  /// such as a change of queue depth, for the run to replay in the same order).
+  void set_log(std::vector<Outcome>* log) { log_ = log; }
+  void append_to_log(const Outcome& o) { log_->push_back(o); }
   /// Records one outcome of a stand-in's log (kQueueDepth is not a metric: not for here).
   void replay(const Outcome& o);
   /// The name of a rejection reason index.

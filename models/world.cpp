@@ -3,21 +3,19 @@
 #include <chrono>
 #include <deque>
 #include <memory>
-#include <thread>
-#include <utility>
 
 #include "models/economics/capacity.h"
 #include "models/economics/cost_meter.h"
 #include "models/faults/client_layer.h"
 #include "models/faults/fault_injector.h"
 #include "models/inference/cluster.h"
+#include "models/partitioned_run.h"
 #include "models/pool/pool_model.h"
 #include "models/service_metrics.h"
 #include "models/serving/global_router.h"
 #include "models/serving/slo_tracker.h"
 #include "models/traffic/traffic_source.h"
 #include "models/world_part.h"
-#include "sim/engine/chain_runner.h"
 #include "sim/engine/engine.h"
 #include "sim/random/rng.h"
 #include "sim/report/sampler.h"
@@ -85,58 +83,6 @@ class ServiceSummary {
   std::uint64_t in_flight_at_start_ = 0;
 };
 
-// A cluster's share of a partitioned run (`parallel: clusters`): its engine; the stand-in it
-// records through and the log of outcomes the stand-in keeps; the requests routed to it in the
-// current stretch and not yet admitted; the pool slots it released (made free later, in order).
-// It admits its posted requests as events of its own engine, at their arrival time and with the
-// traffic's arrival priority (kNormal), so that they meet the cluster's own events in the same
-// order as in a single engine.
-struct Partition final : Component {
-  struct Posted {
-    SimTime at;
-    RequestId id;
-  };
-  /// Where a stretch's window of the traffic ends for the clusters: they run every event
-  /// before `t`, and those at `t` of priority below `prio_limit`.
-  struct Bound {
-    SimTime t;
-    int prio_limit;
-  };
-
-  Engine engine;
-  ServiceMetrics stand_in;
-  std::vector<Outcome> log;
-  std::vector<Posted> inbox;
-  std::vector<std::size_t> window_end;  // inbox size at the end of each window of the stretch
-  std::vector<RequestId> releases;
-  serving::GlobalRouter* router = nullptr;
-  std::uint16_t cluster;
-  std::uint32_t id;
-
-  Partition(ServiceMetrics& run, std::array<std::vector<std::string>, 4> names, std::uint16_t c, SimTime horizon)
-      : stand_in(std::move(names[0]), std::move(names[1]), std::move(names[2]), std::move(names[3])), cluster(c) {
-    id = engine.add_component(this);
-    engine.set_horizon(horizon);
-    stand_in.forward_to(&run, &log, [this] { return engine.now(); });
-  }
-  void handle(const Event& e) override { router->admit(cluster, static_cast<RequestId>(e.data)); }
-
-  // Window k of the stretch: admits its posted requests as they come and runs to its bound.
-  void run_window(std::size_t k, Bound b) {
-    for (std::size_t i = k == 0 ? 0 : window_end[k - 1]; i < window_end[k]; ++i) {
-      engine.schedule(inbox[i].at, id, 0, inbox[i].id, Priority::kNormal);
-    }
-    RequestPool::defer_releases(&releases);
-    try {
-      engine.run_before(b.t, b.prio_limit);
-    } catch (...) {
-      RequestPool::defer_releases(nullptr);
-      throw;
-    }
-    RequestPool::defer_releases(nullptr);
-  }
-};
-
 std::vector<std::string> names_of(const auto& items) {
   std::vector<std::string> out;
   for (const auto& i : items) out.push_back(i.name);
@@ -199,8 +145,8 @@ struct World {
     router.emplace(sv, names_of(ts.tiers), engine, requests, *metrics, clusters, streams);
     for (auto& p : partitions) {
       p.router = &*router;
-      router->partition(p.cluster, p.engine, p.stand_in, p.log,
-                        [this, &p](RequestId id) { p.inbox.push_back({engine.now(), id}); });
+      router->partition(p.cluster, p.engine, p.stand_in,
+                        [this, &p](RequestId id) { p.buffers[p.filling].inbox.push_back({engine.now(), id}); });
     }
     slo.emplace(sv, std::array{names_of(ts.tiers), names_of(ts.classes), sv.models, names_of(inf.clusters)}, *metrics);
     metrics->add_observer(&*slo);
@@ -253,92 +199,6 @@ struct World {
   }
 };
 
-// Records the clusters' logged outcomes into the run's metrics in time order (ties in cluster
-// order), then frees the pool slots they released, cluster by cluster.
-void replay_partitions(World& w) {
-  auto& ps = w.partitions;
-  std::vector<std::size_t> at(ps.size(), 0);
-  for (;;) {
-    std::size_t best = ps.size();
-    for (std::size_t c = 0; c < ps.size(); ++c) {
-      if (at[c] == ps[c].log.size()) continue;
-      if (best == ps.size() || ps[c].log[at[c]].at < ps[best].log[at[best]].at) best = c;
-    }
-    if (best == ps.size()) break;
-    const Outcome& o = ps[best].log[at[best]++];
-    if (o.kind == Outcome::kQueueDepth) {
-      w.router->replay_depth(o.at, o.value);
-    } else {
-      w.metrics->replay(o);
-    }
-  }
-  for (auto& p : ps) {
-    p.log.clear();
-    for (const RequestId id : p.releases) w.requests.release(id);
-    p.releases.clear();
-  }
-}
-
-// A partitioned run. The traffic runs ahead on the run's engine (its events only make requests
-// and route them, reading no cluster's state), in stretches of up to kWindows windows of up to
-// kWindow arrivals; each cluster then runs its share of the stretch, window by window, on its
-// own engine, the clusters side by side on the threads. Any other event of the run's engine
-// (a fault, a capacity change, a sample, the warm-up) ends the stretch: it runs when every
-// cluster has reached its time. Between stretches the clusters' outcomes are recorded into the
-// run's metrics (and told to its observers) in time order, and their released pool slots freed.
-void run_partitioned(World& w, unsigned threads) {
-  Engine& main = w.engine;
-  const std::uint32_t traffic = w.traffic->component();
-  const SimTime horizon = main.horizon();
-  const SimTime warmup = main.warmup();
-  constexpr std::size_t kWindow = 4096;
-  constexpr std::size_t kWindows = 8;
-  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  ChainRunner runner(std::min<unsigned>(threads == 0 ? hw : threads, static_cast<unsigned>(w.partitions.size())));
-  std::vector<Partition::Bound> bounds;
-  for (;;) {
-    bounds.clear();
-    for (auto& p : w.partitions) {
-      p.inbox.clear();
-      p.window_end.clear();
-    }
-    bool stretch_over = false, at_warmup = false, at_end = false;
-    while (!stretch_over) {
-      std::size_t n = 0;
-      main.run_while([&](const Event& e) {
-        return e.target == traffic && n++ < kWindow && !(main.warmup_pending() && e.time > warmup);
-      });
-      for (auto& p : w.partitions) p.window_end.push_back(p.inbox.size());
-      const Event* next = main.next_event();
-      Partition::Bound b{horizon, 256};
-      if (next != nullptr && next->time <= horizon) {
-        b = {next->time, next->priority()};
-      } else {
-        at_end = true;
-      }
-      if (main.warmup_pending() && b.t > warmup) {
-        b = {warmup, 256};
-        at_warmup = true;
-        at_end = false;
-      }
-      bounds.push_back(b);
-      stretch_over = at_end || at_warmup || next->target != traffic || bounds.size() == kWindows;
-    }
-    runner.run(w.partitions.size(), bounds.size(),
-               [&](std::size_t c, std::size_t k) { w.partitions[c].run_window(k, bounds[k]); });
-    replay_partitions(w);
-    if (at_warmup) {
-      main.fire_warmup_now();
-    } else if (at_end) {
-      break;
-    } else if (main.next_event()->target != traffic) {
-      bool once = true;  // the event that needed every cluster at its time
-      main.run_while([&](const Event&) { return std::exchange(once, false); });
-    }
-  }
-  main.finish_at_horizon();
-}
-
 }  // namespace
 
 Report run_scenario(const Scenario& s, const RunOptions& opt) {
@@ -368,7 +228,7 @@ Report run_scenario(const Scenario& s, const RunOptions& opt) {
   if (w.partitions.empty()) {
     engine.run();
   } else {
-    run_partitioned(w, opt.threads);
+    PartitionedRun(engine, w.traffic->component(), w.partitions, *w.metrics, *w.router, w.requests, opt.threads).run();
   }
 
   Report rep;

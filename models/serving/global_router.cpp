@@ -247,7 +247,7 @@ void GlobalRouter::settle(RequestId id, Choice c) {
   queues_[c.cluster].enqueue(id, now_at(c.cluster));
 }
 
-void GlobalRouter::partition(std::uint16_t c, Engine& engine, ServiceMetrics& metrics, std::vector<Outcome>& log,
+void GlobalRouter::partition(std::uint16_t c, Engine& engine, ServiceMetrics& metrics,
                              std::function<void(RequestId)> post) {
   if (engine_of_.empty()) {
     engine_of_.assign(clusters_.size(), &engine_);
@@ -259,8 +259,8 @@ void GlobalRouter::partition(std::uint16_t c, Engine& engine, ServiceMetrics& me
   metrics_of_[c] = &metrics;
   post_[c] = std::move(post);
   metrics.add_observer(this);
-  queues_[c].set_total_depth([&log, c](SimTime t, double d) {
-    log.push_back(Outcome{Request{}, t, d, c, 0, Outcome::kQueueDepth});
+  queues_[c].set_total_depth([&metrics, c](SimTime t, double d) {
+    metrics.append_to_log(Outcome{Request{}, t, d, c, 0, Outcome::kQueueDepth});
   });
 }
 

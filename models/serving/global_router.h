@@ -56,12 +56,11 @@ class GlobalRouter final : public Component, public RequestSink, public RequestO
 
   /// A partitioned run: cluster `c` runs on `engine` and records through `metrics` (its
   /// stand-in, see ServiceMetrics::forward_to, whose observer this router becomes in place of
-  /// the run's metrics), with the changes of its queue depth appended to `log`. A request
+  /// the run's metrics), with the changes of its queue depth appended to its log. A request
   /// routed to it is handed to `post` (at the same simulated time) and admitted when the
   /// cluster's engine gets to it, through admit(). Only for choices that read no cluster's
   /// load: round robin and weighted, without fallback models.
-  void partition(std::uint16_t c, Engine& engine, ServiceMetrics& metrics, std::vector<Outcome>& log,
-                 std::function<void(RequestId)> post);
+  void partition(std::uint16_t c, Engine& engine, ServiceMetrics& metrics, std::function<void(RequestId)> post);
   /// Admits a request posted to cluster `c` (on that cluster's engine).
   void admit(std::uint16_t c, RequestId id);
   /// A depth change from a partition's log (partitioned runs keep the total depth this way).

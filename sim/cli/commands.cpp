@@ -52,6 +52,8 @@ int cmd_run(const Args& args) {
       ("seed", po::value<std::uint64_t>(), "master seed (overrides the scenario's `seed`)")
       ("out", po::value<std::string>(), "output directory (default: out/<scenario name>/)")
       ("set", po::value<std::vector<std::string>>()->composing(), "override a key: --set path=value (repeatable)")
+      ("threads", po::value<unsigned>()->default_value(0),
+       "threads for a scenario with `parallel: clusters` (0: one per core; the report is the same for any number)")
       ("quiet,q", "print nothing but errors")
       ("json", "print the report as JSON on stdout instead of the summary table")
       ("deterministic", "omit wall-clock figures so that two runs with one seed are byte-identical");
@@ -59,7 +61,8 @@ int cmd_run(const Args& args) {
   pos.add("scenario", 1);
   const auto vm = parse_args(args, opts, pos);
   if (vm.count("help")) {
-    print_help("Usage: capsim run FILE [--seed N] [--out DIR] [--set path=value]... [--quiet] [--json] [--deterministic]", opts);
+    print_help("Usage: capsim run FILE [--seed N] [--out DIR] [--set path=value]... [--threads T] [--quiet] [--json] "
+               "[--deterministic]", opts);
     return 0;
   }
   if (!vm.count("scenario")) throw UsageError("run: missing the scenario FILE (see capsim run --help)");
@@ -71,6 +74,7 @@ int cmd_run(const Args& args) {
 
   RunOptions ro;
   if (vm.count("seed")) ro.seed = vm["seed"].as<std::uint64_t>();
+  ro.threads = vm["threads"].as<unsigned>();
   ProgressBar bar(fmt::format("run {}", s.run.name), !quiet && stderr_is_terminal(), s.run.horizon.to_seconds(), "sim-s");
   ro.progress = [&](double f) { bar.update(f); };
   Report rep = run_scenario(s, ro);

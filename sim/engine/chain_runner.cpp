@@ -17,21 +17,28 @@ ChainRunner::~ChainRunner() {
   for (auto& w : workers_) w.join();
 }
 
-void ChainRunner::run(std::size_t chains, std::size_t steps, const std::function<void(std::size_t, std::size_t)>& step) {
-  if (chains == 0 || steps == 0) return;
-  std::unique_lock lock(m_);
-  step_ = &step;
+void ChainRunner::start(std::size_t chains, std::size_t steps, std::function<void(std::size_t, std::size_t)> step) {
+  std::lock_guard lock(m_);
+  step_ = std::move(step);
   next_.assign(chains, 0);
   held_.assign(chains, false);
   steps_ = steps;
   left_ = chains * steps;
   error_ = nullptr;
   ++run_id_;
-  wake_.notify_all();
+  if (left_ > 0) wake_.notify_all();
+}
+
+void ChainRunner::finish() {
+  std::unique_lock lock(m_);
   take_steps(lock);
   done_.wait(lock, [&] { return left_ == 0 && active_ == 0; });
   step_ = nullptr;
-  if (error_) std::rethrow_exception(error_);
+  if (error_) {
+    auto e = error_;
+    error_ = nullptr;
+    std::rethrow_exception(e);
+  }
 }
 
 void ChainRunner::take_steps(std::unique_lock<std::mutex>& lock) {
@@ -60,7 +67,7 @@ void ChainRunner::take_steps(std::unique_lock<std::mutex>& lock) {
     lock.unlock();
     std::exception_ptr failed;
     try {
-      (*step_)(best, k);
+      step_(best, k);
     } catch (...) {
       failed = std::current_exception();
     }
@@ -79,7 +86,7 @@ void ChainRunner::work() {
   std::size_t seen = 0;
   std::unique_lock lock(m_);
   for (;;) {
-    wake_.wait(lock, [&] { return stop_ || (run_id_ != seen && step_ != nullptr && left_ > 0); });
+    wake_.wait(lock, [&] { return stop_ || (run_id_ != seen && left_ > 0); });
     if (stop_) return;
     seen = run_id_;
     take_steps(lock);

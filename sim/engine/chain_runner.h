@@ -8,6 +8,7 @@
 //
 //   ChainRunner runner(2);
 //   runner.run(chains, steps, [&](std::size_t chain, std::size_t step) { ... });
+//   runner.start(chains, steps, step);  /* the caller does other work */  runner.finish();
 #include <condition_variable>
 #include <cstddef>
 #include <exception>
@@ -28,7 +29,15 @@ class ChainRunner {
 
   /// Runs step(c, k) for every chain c < chains and step k < steps; returns when all have run.
   /// The first exception a step throws is rethrown here (the other chains stop taking steps).
-  void run(std::size_t chains, std::size_t steps, const std::function<void(std::size_t, std::size_t)>& step);
+  void run(std::size_t chains, std::size_t steps, std::function<void(std::size_t, std::size_t)> step) {
+    start(chains, steps, std::move(step));
+    finish();
+  }
+  /// The same in two halves: start() hands the steps to the workers and returns at once (with
+  /// one thread, nothing runs yet); finish() takes steps on the calling thread too and returns
+  /// when all have run (rethrowing as run() does). Calls alternate: start, finish, start...
+  void start(std::size_t chains, std::size_t steps, std::function<void(std::size_t, std::size_t)> step);
+  void finish();
   [[nodiscard]] unsigned threads() const { return static_cast<unsigned>(workers_.size()) + 1; }
 
  private:
@@ -40,7 +49,7 @@ class ChainRunner {
   std::mutex m_;
   std::condition_variable wake_;  // workers: a new run, or a chain freed
   std::condition_variable done_;  // the caller: every step has run
-  const std::function<void(std::size_t, std::size_t)>* step_ = nullptr;
+  std::function<void(std::size_t, std::size_t)> step_;
   std::vector<std::size_t> next_;  // by chain: its next step
   std::vector<bool> held_;         // by chain: a thread is running one of its steps
   std::size_t steps_ = 0;

@@ -51,6 +51,7 @@ std::vector<double> run_tasks(const RunPlan& plan, const std::vector<std::size_t
         RunOptions ro;
         ro.seed = plan.seed;
         ro.replication = tasks[i] % plan.replications;
+        ro.threads = plan.jobs > 1 ? 1 : 0;  // runs side by side already use the cores
         const Report rep = run_scenario(plan.points.at(point), ro);
         const auto v = extract_metrics(rep.json, plan.metrics);
         std::copy(v.begin(), v.end(), values.begin() + static_cast<std::ptrdiff_t>(i * m));
