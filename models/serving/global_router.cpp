@@ -204,8 +204,10 @@ void GlobalRouter::submit(RequestId id) {
     reject(id, why, ServiceMetrics::kNone);
     return;
   }
-  if (!post_.empty()) {  // partitioned: the cluster's engine gives the verdict
-    post_[pick(r.model)](id);
+  if (!post_.empty()) {  // partitioned: counted here, the cluster's engine gives the verdict
+    const std::uint16_t c = pick(r.model);
+    metrics_.arrived(r, c);
+    post_[c](id);
     return;
   }
   Choice c = choose(r.tier, r.model);
@@ -218,6 +220,7 @@ void GlobalRouter::submit(RequestId id) {
       c = f;
     }
   }
+  metrics_.arrived(r, c.cluster);
   settle(id, c);
 }
 
@@ -228,7 +231,6 @@ void GlobalRouter::admit(std::uint16_t c, RequestId id) {
 
 void GlobalRouter::settle(RequestId id, Choice c) {
   const Request& r = pool_[id];
-  metrics_of(c.cluster).arrived(r, c.cluster);
   switch (c.verdict) {
     case Verdict::kOk:
       break;

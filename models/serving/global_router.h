@@ -57,8 +57,8 @@ class GlobalRouter final : public Component, public RequestSink, public RequestO
   /// A partitioned run: cluster `c` runs on `engine` and records through `metrics` (its
   /// stand-in, see ServiceMetrics::forward_to, whose observer this router becomes in place of
   /// the run's metrics), with the changes of its queue depth appended to its log. A request
-  /// routed to it is handed to `post` (at the same simulated time) and admitted when the
-  /// cluster's engine gets to it, through admit(). Only for choices that read no cluster's
+  /// routed to it is counted as arrived there, handed to `post` (at the same simulated time)
+  /// and admitted when the cluster's engine gets to it, through admit(). Only for choices that read no cluster's
   /// load: round robin and weighted, without fallback models.
   void partition(std::uint16_t c, Engine& engine, ServiceMetrics& metrics, std::function<void(RequestId)> post);
   /// Admits a request posted to cluster `c` (on that cluster's engine).
@@ -102,7 +102,7 @@ class GlobalRouter final : public Component, public RequestSink, public RequestO
   [[nodiscard]] double load(std::uint16_t cluster, std::uint16_t model) const;
   [[nodiscard]] double utilization() const;
   void reject(RequestId id, std::uint16_t reason, std::uint16_t cluster);
-  // Records the arrival at the chosen cluster and refuses or enqueues by the verdict.
+  // Refuses or enqueues a request counted as arrived at the chosen cluster, by the verdict.
   void settle(RequestId id, Choice c);
   [[nodiscard]] ServiceMetrics& metrics_of(std::uint16_t cluster) {
     return cluster < metrics_of_.size() ? *metrics_of_[cluster] : metrics_;
