@@ -129,14 +129,12 @@ struct World {
     const auto& inf = s.inference;
     const auto& ts = *s.traffic;
     const auto& sv = *s.serving;
-    metrics.emplace(names_of(ts.tiers), names_of(ts.classes), sv.models, names_of(inf.clusters));
+    // Tiers, classes, models and clusters: what the metrics and SLO counts are kept by.
+    const std::array dimensions{names_of(ts.tiers), names_of(ts.classes), sv.models, names_of(inf.clusters)};
+    metrics.emplace(dimensions[0], dimensions[1], dimensions[2], dimensions[3]);
     for (std::size_t c = 0; c < inf.clusters.size(); ++c) {
       const auto index = static_cast<std::uint16_t>(c);
-      if (s.parallel_clusters) {
-        partitions.emplace_back(*metrics,
-                                std::array{names_of(ts.tiers), names_of(ts.classes), sv.models, names_of(inf.clusters)},
-                                index, s.run.horizon);
-      }
+      if (s.parallel_clusters) partitions.emplace_back(*metrics, dimensions, index, s.run.horizon);
       Engine& on = s.parallel_clusters ? partitions.back().engine : engine;
       ServiceMetrics& via = s.parallel_clusters ? partitions.back().stand_in : *metrics;
       auto& cl = clusters.emplace_back(inf.clusters[c], inf, index, on, requests, via, streams);
@@ -148,7 +146,7 @@ struct World {
       router->partition(p.cluster, p.engine, p.stand_in,
                         [this, &p](RequestId id) { p.buffers[p.filling].inbox.push_back({engine.now(), id}); });
     }
-    slo.emplace(sv, std::array{names_of(ts.tiers), names_of(ts.classes), sv.models, names_of(inf.clusters)}, *metrics);
+    slo.emplace(sv, dimensions, *metrics);
     metrics->add_observer(&*slo);
     RequestSink* entry = &*router;
     if (s.clients) {

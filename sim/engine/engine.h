@@ -1,14 +1,14 @@
 #pragma once
 // The event engine: a clock and a queue of plain events, dispatched to components by index.
-// One engine per run; nothing in it is static. Usage:
+// One engine per run (a partitioned run gives each cluster one more); nothing in it is static. Usage:
 //
 //   Engine eng;                                   // or BasicEngine<BinaryHeap>
 //   const auto id = eng.add_component(&my_component);
 //   eng.schedule(SimTime::sec(1), id, kArrival, request_index);
 //   eng.set_horizon(SimTime::hours(1));
 //   eng.run();
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <functional>
 #include <stdexcept>
 #include <string>
