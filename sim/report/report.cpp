@@ -131,7 +131,11 @@ std::string console_summary(const Json& r) {
     }
   }
   if (find(r, {"engine", "wall_s"}) != nullptr) {
-    row("events / wall s", num_at(r, {"engine", "events"}) + " / " + num_at(r, {"engine", "wall_s"}));
+    std::string side;
+    if (find(r, {"engine", "partitions"}) != nullptr) {
+      side = " (" + num_at(r, {"engine", "partitions"}) + " clusters side by side)";
+    }
+    row("events / wall s", num_at(r, {"engine", "events"}) + " / " + num_at(r, {"engine", "wall_s"}) + side);
   }
   return out;
 }
