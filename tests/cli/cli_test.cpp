@@ -66,3 +66,18 @@ TEST_CASE("a bad --set exits 2 and names the override", "[cli]") {
   CHECK(r.code == 2);
   CHECK(r.out.find("--set pool.servers=0: pool.servers: must be at least 1") != std::string::npos);
 }
+
+TEST_CASE("run --threads: clusters side by side write the same bytes on 1 and 2 threads", "[cli]") {
+  const auto d = temp_dir("threads");
+  const std::string s6 = std::string(CAPSIM_SOURCE_DIR) + "/scenarios/seeds/s6-ernie-vs-chatgpt.yaml --set horizon=2h";
+  const auto one = sh("run " + s6 + " --threads 1 --deterministic --quiet --out " + (d / "one").string());
+  const auto two = sh("run " + s6 + " --threads 2 --deterministic --quiet --out " + (d / "two").string());
+  REQUIRE(one.code == 0);
+  REQUIRE(two.code == 0);
+  const auto j = slurp(d / "one" / "report.json");
+  CHECK(j.find("\"partitions\": 2") != std::string::npos);
+  CHECK(j == slurp(d / "two" / "report.json"));
+  CHECK(slurp(d / "one" / "timeseries.csv") == slurp(d / "two" / "timeseries.csv"));
+  CHECK(slurp(d / "one" / "report.html") == slurp(d / "two" / "report.html"));
+  CHECK(sh("run " + s6 + " --threads x --quiet --out " + (d / "bad").string()).code == 2);
+}
