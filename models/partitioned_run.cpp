@@ -57,24 +57,18 @@ PartitionedRun::Stretch PartitionedRun::fill(std::size_t b) {
 
 void PartitionedRun::run_window(Partition& p, std::size_t b, std::size_t k, Bound bound) {
   auto& buf = p.buffers[b];
-  RequestPool::defer_releases(&buf.releases);
-  try {
-    // A request is admitted after the cluster's events before (its arrival, kNormal): where the
-    // single engine runs its arrival event (the traffic's priority).
-    // The requests were written by the thread that ran the traffic: fetch them a few ahead.
-    constexpr std::size_t kAhead = 4;
-    const std::size_t end = buf.window_end[k];
-    for (std::size_t i = k == 0 ? 0 : buf.window_end[k - 1]; i < end; ++i) {
-      if (i + kAhead < end) __builtin_prefetch(&pool_[buf.inbox[i + kAhead].id]);
-      p.engine.run_before(buf.inbox[i].at, static_cast<int>(Priority::kNormal));
-      p.router->admit(p.cluster, buf.inbox[i].id);
-    }
-    p.engine.run_before(bound.t, bound.prio_limit);
-  } catch (...) {
-    RequestPool::defer_releases(nullptr);
-    throw;
+  const RequestPool::DeferReleases defer(buf.releases);
+  // A request is admitted after the cluster's events before (its arrival, kNormal): where the
+  // single engine runs its arrival event (the traffic's priority). The requests were written by
+  // the thread that ran the traffic: fetch them a few ahead.
+  constexpr std::size_t kAhead = 4;
+  const std::size_t end = buf.window_end[k];
+  for (std::size_t i = k == 0 ? 0 : buf.window_end[k - 1]; i < end; ++i) {
+    if (i + kAhead < end) __builtin_prefetch(&pool_[buf.inbox[i + kAhead].id]);
+    p.engine.run_before(buf.inbox[i].at, static_cast<int>(Priority::kNormal));
+    p.router->admit(p.cluster, buf.inbox[i].id);
   }
-  RequestPool::defer_releases(nullptr);
+  p.engine.run_before(bound.t, bound.prio_limit);
 }
 
 void PartitionedRun::record(std::size_t b) {

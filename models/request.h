@@ -52,9 +52,15 @@ class RequestPool {
       free_.push_back(id);
     }
   }
-  /// Releases made by this thread go to `list` until called again with null (a partitioned run:
-  /// a cluster's thread may not touch the free list; its releases are made later, in order).
-  static void defer_releases(std::vector<RequestId>* list) { deferred_ = list; }
+  /// While one lives, releases made by this thread go to `list` (a partitioned run: a cluster's
+  /// thread may not touch the free list; its releases are made later, in order).
+  class DeferReleases {
+   public:
+    explicit DeferReleases(std::vector<RequestId>& list) { deferred_ = &list; }
+    ~DeferReleases() { deferred_ = nullptr; }
+    DeferReleases(const DeferReleases&) = delete;
+    DeferReleases& operator=(const DeferReleases&) = delete;
+  };
   Request& operator[](RequestId id) { return slots_[id]; }
   const Request& operator[](RequestId id) const { return slots_[id]; }
   /// The id of a request held by this pool (observers are handed requests by reference).

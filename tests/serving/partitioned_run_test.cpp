@@ -146,4 +146,13 @@ TEST_CASE("clusters that depend on each other at once cannot run side by side") 
   CHECK_THAT(problem({"faults.crash_above=100"}), Contains("crash_above"));
   CHECK_THAT(problem({"parallel=everything"}), Contains("none") && Contains("clusters"));
   CHECK(problem({}).empty());
+  // A plain pool has no clusters to run side by side.
+  try {
+    parse_scenario("name: p\nhorizon: 1m\nparallel: clusters\narrivals: {rate: 1/s}\n"
+                   "pool: {servers: 1, service_time: {dist: exponential, mean: 1s}}\n",
+                   "pool.yaml");
+    FAIL("a pool with parallel: clusters was accepted");
+  } catch (const scenario::ScenarioError& e) {
+    CHECK_THAT(e.problems().front().str(), Contains("pool.yaml:3:11") && Contains("needs GPU `clusters:`"));
+  }
 }
