@@ -39,6 +39,9 @@ Cluster::Cluster(const ClusterSpec& spec, const InferenceSpec& inf, std::uint16_
       ctx.gpus = static_cast<std::uint32_t>(shape.gpus());
       ctx.generation = &generation_[ri];
       ctx.touch = &touch_[ReplicaContext::kTouchHints * ri];
+      // The least-KV balancer reads a replica's KV between its events; a prefix cache is
+      // looked up at admission, which early joins would move before a failure could strike.
+      ctx.early_joins = spec.balancer != Balancer::kLeastKv && spec.scheduler.prefix_cache_share == 0;
       replicas_.emplace_back(ctx, costs_.back(), spec.scheduler, mem.kv_blocks);
       replica_gpus_.push_back(static_cast<std::uint32_t>(shape.gpus()));
       replica_group_.push_back(static_cast<std::uint32_t>(rg.model));
@@ -265,6 +268,26 @@ void Cluster::levels_changed(std::uint32_t /*replica*/, SimTime now, double runn
   if (busy_gpus != 0) busy_gpus_.add(now, busy_gpus);
 }
 
+void Cluster::levels_changed_late(std::uint32_t /*replica*/, SimTime at, SimTime now, double running, double kv_blocks) {
+  if (running != 0) running_.add_late(at, now, running);
+  if (kv_blocks != 0) kv_.add_late(at, now, kv_blocks);
+}
+
+void Cluster::flush_boundaries(SimTime now) {
+  for (auto& r : replicas_) {
+    if (r.boundary_pending() && r.boundary_at() <= now) r.flush_boundary(now);
+  }
+}
+
+double Cluster::late_area(SimTime now, bool kv) const {
+  double area = 0;
+  for (const auto& r : replicas_) {
+    if (!r.boundary_pending() || r.boundary_at() > now) continue;
+    area += (kv ? r.boundary_kv_change() : r.boundary_running_change()) * static_cast<double>((now - r.boundary_at()).count_ns());
+  }
+  return area;
+}
+
 void Cluster::track_batch_fill() {
   for (auto& r : replicas_) r.track_batch_fill();
   fill_taken_ = engine_.now();
@@ -307,6 +330,7 @@ std::uint64_t sum_output_tokens(const std::vector<Replica>& rs) {
 
 void Cluster::reset_stats() {
   const SimTime now = engine_.now();
+  flush_boundaries(now);
   running_.reset(now);
   kv_.reset(now);
   busy_gpus_.reset(now);
@@ -321,6 +345,7 @@ std::vector<std::string> Cluster::sample_columns() const {
 }
 
 void Cluster::sample(SimTime now, std::vector<double>& row) {
+  flush_boundaries(now);
   const double n = static_cast<double>(replicas_.size());
   row.push_back(running_.take_interval_mean(now) / n);
   row.push_back(total_blocks_ > 0 ? kv_.take_interval_mean(now) / total_blocks_ : 0.0);
@@ -350,8 +375,13 @@ void Cluster::write_report(Json& j) const {
   c["replicas"] = replicas_.size();
   c["balancer"] = balancer_name(spec_.balancer);
   c["gpu_busy_share"] = gpu_busy_share(now);
-  c["batch_size_mean"] = running_.mean(now) / static_cast<double>(replicas_.size());
-  c["kv_occupancy_mean"] = total_blocks_ > 0 ? kv_.mean(now) / total_blocks_ : 0.0;
+  // Boundaries not told yet count from their time (the report leaves the replicas as they are).
+  const double span = static_cast<double>((now - running_.start()).count_ns());
+  const auto mean = [&](const TimeWeighted& level, bool kv) {
+    return span > 0 ? level.mean(now) + late_area(now, kv) / span : level.value();
+  };
+  c["batch_size_mean"] = mean(running_, false) / static_cast<double>(replicas_.size());
+  c["kv_occupancy_mean"] = total_blocks_ > 0 ? mean(kv_, true) / total_blocks_ : 0.0;
   c["output_tokens_per_s"] = window > 0 ? static_cast<double>(sum_output_tokens(replicas_) - tokens_at_reset_) / window : 0.0;
   c["preemptions"] = preemptions;
   c["steps"] = steps;

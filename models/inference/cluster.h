@@ -56,6 +56,7 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   void prefetch(const Event& next) const override;
   void outstanding_changed(std::uint32_t replica) override;
   void levels_changed(std::uint32_t replica, SimTime now, double running, double kv_blocks, double busy_gpus) override;
+  void levels_changed_late(std::uint32_t replica, SimTime at, SimTime now, double running, double kv_blocks) override;
 
   void reset_stats();
   /// batch_size:<name> (mean running sequences per replica), kv_occupancy:<name> (share of KV
@@ -130,6 +131,10 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   void bucket_insert(ModelGroup& g, std::uint32_t replica, std::uint32_t count);
   void bucket_remove(ModelGroup& g, std::uint32_t replica, std::uint32_t count);
   void fix_bucket_min(ModelGroup& g);
+  // Replicas join requests early (ReplicaContext::early_joins): the levels they have not told
+  // yet are told before the cluster's levels are read.
+  void flush_boundaries(SimTime now);
+  [[nodiscard]] double late_area(SimTime now, bool kv) const;  // what flush_boundaries(now) would add, level x ns
 
   static constexpr std::uint32_t kNil = 0xFFFFFFFFu;
   ClusterSpec spec_;

@@ -121,17 +121,75 @@ void Replica::submit(RequestId id) {
     plan(now);
     return;
   }
-  if (stretch_.mixed) return;  // the step in progress ends with an event that plans the next
+  if (stretch_.mixed) {
+    // The step in progress ends with an event that plans the next; a step planned early that
+    // has not begun yet takes the request as its boundary's event would have.
+    if (boundary_.pending && now < stretch_.start) join_planned_step();
+    return;
+  }
   // A decode stretch: the request can join at the end of the step in progress.
   const std::int64_t k = stretch_.decode.steps_to_pass(now - stretch_.start, stretch_.steps);
   if (k >= stretch_.steps || !head_admissible(iter_ + k)) return;
   stretch_.steps = k;
-  set_stretch_event(stretch_.start + stretch_.decode.elapsed(k));
+  const SimTime boundary = stretch_.start + stretch_.decode.elapsed(k);
+  if (ctx_.early_joins) {
+    join_early(boundary, k);
+  } else {
+    set_stretch_event(boundary);
+  }
+}
+
+// What the event at the boundary would do, done now: the stretch's `steps` end there (nobody's
+// last token: the stretch was cut before its next completion, and the KV of every step up to
+// it fits) and the step from there is planned, with the request just queued in it.
+void Replica::join_early(SimTime at, std::int64_t steps) {
+  stretch_.active = false;
+  iter_ += steps;
+  boundary_.pending = true;
+  boundary_.at = at;
+  boundary_.steps = steps;
+  boundary_.prompt_tokens_before = prompt_tokens_;
+  boundary_.deferring = true;
+  plan(at);
+  boundary_.deferring = false;
+  assert(stretch_.mixed);
+}
+
+// A request queued before the boundary of a step planned early: admitted as that boundary's
+// plan would have (its admission loop had stopped at an empty queue, or stops at the same
+// request again), and the step's time follows.
+void Replica::join_planned_step() {
+  const SimTime at = stretch_.start;
+  std::int64_t used = 0;
+  for (const Chunk& c : chunks_) used += c.tokens;
+  const std::int64_t budget =
+      (opt_.chunked_prefill ? opt_.chunk_size - static_cast<std::int64_t>(decoders_) : opt_.max_batched_tokens) - used;
+  const std::size_t before = chunks_.size();
+  admit_waiting(at, std::max<std::int64_t>(budget, 0));
+  if (chunks_.size() == before) return;
+  start_mixed_step(at);
+  boundary_.deferring = true;
+  update_levels(at);
+  boundary_.deferring = false;
+}
+
+void Replica::flush_boundary(SimTime now) {
+  if (!boundary_.pending) return;
+  assert(boundary_.at <= now);
+  boundary_.pending = false;
+  steps_ += static_cast<std::uint64_t>(boundary_.steps);
+  if (ctx_.listener == nullptr) return;
+  if (boundary_.running != reported_running_ || boundary_.kv != reported_kv_) {
+    ctx_.listener->levels_changed_late(ctx_.index, boundary_.at, now, boundary_running_change(), boundary_kv_change());
+  }
+  reported_running_ = boundary_.running;
+  reported_kv_ = boundary_.kv;
 }
 
 void Replica::on_event(std::uint64_t data) {
   if ((data >> 32) != generation()) return;  // superseded by a cut
   const SimTime now = ctx_.engine->now();
+  if (boundary_.pending) flush_boundary(now);
   in_event_ = true;
   finish_steps(now, stretch_.steps);
   in_event_ = false;
@@ -333,26 +391,26 @@ void Replica::plan(SimTime now) {
 
 bool Replica::schedule_prefill(SimTime now) {
   chunks_.clear();
-  const bool chunked = opt_.chunked_prefill;
-  std::int64_t budget = chunked ? opt_.chunk_size - static_cast<std::int64_t>(decoders_) : opt_.max_batched_tokens;
-  StepShape sh;
-  const auto take_chunk = [&](std::uint32_t slot, std::int64_t tokens) {
-    const Seq& s = seqs_[slot];
-    chunks_.push_back(Chunk{slot, static_cast<std::uint32_t>(tokens)});
-    const double c = static_cast<double>(tokens);
-    sh.prefill_tokens += static_cast<std::uint32_t>(tokens);
-    if (s.prefilled + tokens >= s.prompt) ++sh.prefill_seqs;
-    sh.prefill_pairs += c * s.prefilled + c * (c + 1) / 2;
-    sh.prefill_context += s.prefilled + c;
-    budget -= std::min(budget, tokens);
-  };
-  if (chunked) {
+  std::int64_t budget = opt_.chunked_prefill ? opt_.chunk_size - static_cast<std::int64_t>(decoders_) : opt_.max_batched_tokens;
+  if (opt_.chunked_prefill) {
     for (const std::uint32_t slot : prefilling_) {
       if (budget <= 0) break;
       const Seq& s = seqs_[slot];
-      take_chunk(slot, std::min<std::int64_t>(s.prompt - s.prefilled, budget));
+      const std::int64_t tokens = std::min<std::int64_t>(s.prompt - s.prefilled, budget);
+      chunks_.push_back(Chunk{slot, static_cast<std::uint32_t>(tokens)});
+      budget -= tokens;
     }
   }
+  admit_waiting(now, budget);
+  if (chunks_.empty()) return false;
+  start_mixed_step(now);
+  return true;
+}
+
+// Admits queued requests (preempted ones first) into the step being planned while the batch,
+// the token budget and the KV cache allow, each with a chunk of its prompt.
+void Replica::admit_waiting(SimTime now, std::int64_t budget) {
+  const bool chunked = opt_.chunked_prefill;
   std::int64_t& need = kv_used_;
   while (budget > 0 && running() < static_cast<std::uint32_t>(opt_.max_batch)) {
     RingBuffer<std::uint32_t>* q = !preempted_.empty() ? &preempted_ : !waiting_.empty() ? &waiting_ : nullptr;
@@ -377,9 +435,24 @@ bool Replica::schedule_prefill(SimTime now) {
     if (s.admitted == SimTime::min()) s.admitted = now;
     prefilling_.push_back(slot);
     const std::int64_t rest = std::int64_t{s.prompt} - s.prefilled;
-    take_chunk(slot, chunked ? std::min<std::int64_t>(rest, budget) : rest);
+    const std::int64_t tokens = chunked ? std::min<std::int64_t>(rest, budget) : rest;
+    chunks_.push_back(Chunk{slot, static_cast<std::uint32_t>(tokens)});
+    budget -= std::min(budget, tokens);
   }
-  if (chunks_.empty()) return false;
+}
+
+// The step of chunks_ (and, chunked, of every decoder), from now.
+void Replica::start_mixed_step(SimTime now) {
+  const bool chunked = opt_.chunked_prefill;
+  StepShape sh;
+  for (const Chunk& ch : chunks_) {
+    const Seq& s = seqs_[ch.slot];
+    const double c = static_cast<double>(ch.tokens);
+    sh.prefill_tokens += ch.tokens;
+    if (s.prefilled + ch.tokens >= s.prompt) ++sh.prefill_seqs;
+    sh.prefill_pairs += c * s.prefilled + c * (c + 1) / 2;
+    sh.prefill_context += s.prefilled + c;
+  }
   step_tokens_ = sh.prefill_tokens + (chunked ? decoders_ : 0);
   stretch_.mixed = true;
   stretch_.decoders_advance = chunked;
@@ -391,7 +464,6 @@ bool Replica::schedule_prefill(SimTime now) {
   stretch_.steps = 1;
   stretch_.start = now;
   set_stretch_event(now + step_time(cost_->step_seconds(sh)));
-  return true;
 }
 
 void Replica::start_decode_stretch(SimTime now) {
@@ -428,6 +500,14 @@ void Replica::start_decode_stretch(SimTime now) {
 }
 
 void Replica::evict_all(std::vector<RequestId>& out, bool cold_cache) {
+  if (boundary_.pending) {
+    if (boundary_.at <= ctx_.engine->now()) {
+      flush_boundary(ctx_.engine->now());
+    } else {  // the boundary never comes: what its plan admitted was not admitted
+      boundary_.pending = false;
+      prompt_tokens_ = boundary_.prompt_tokens_before;
+    }
+  }
   for (const Seq& s : seqs_) {
     if (s.phase != Phase::kFree) out.push_back(s.id);
   }
@@ -466,6 +546,12 @@ double Replica::batch_fill() const {
 inline void Replica::update_levels(SimTime now) {
   const std::uint32_t run = running();
   const bool busy_now = stretch_.active;
+  if (boundary_.deferring) {  // told at the replica's next event (flush_boundary)
+    assert(busy_now && reported_busy_);
+    boundary_.running = run;
+    boundary_.kv = kv_used_;
+    return;
+  }
   if (ctx_.listener == nullptr || (run == reported_running_ && kv_used_ == reported_kv_ && busy_now == reported_busy_)) return;
   const double gpus = busy_now == reported_busy_ ? 0.0 : busy_now ? ctx_.gpus : -static_cast<double>(ctx_.gpus);
   ctx_.listener->levels_changed(ctx_.index, now, static_cast<double>(run) - reported_running_,

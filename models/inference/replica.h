@@ -36,6 +36,9 @@ class ReplicaListener {
   /// The replica's running sequences, KV blocks held or busy GPUs changed at `now` by these
   /// amounts (the replica keeps what it last reported).
   virtual void levels_changed(std::uint32_t replica, SimTime now, double running, double kv_blocks, double busy_gpus) = 0;
+  /// As levels_changed() (running sequences and KV blocks only), for a change made at `at` and
+  /// told at `now` (ReplicaContext::early_joins).
+  virtual void levels_changed_late(std::uint32_t replica, SimTime at, SimTime now, double running, double kv_blocks) = 0;
   /// Request `id` is done (completed, or rejected when `completed` is false); its pool slot is
   /// released right after this call.
   virtual void request_done(RequestId /*id*/, SimTime /*now*/, bool /*completed*/) {}
@@ -62,6 +65,14 @@ struct ReplicaContext {
   /// (Component::prefetch). Only a hint: they may move before.
   const void** touch = nullptr;
   static constexpr std::size_t kTouchHints = 4;  ///< entries of `touch`: slot, request, two of the replica's own arrays
+  /// A request that arrives during a decode stretch and can join at the end of the step in
+  /// progress is planned into the step that starts there at once, instead of at an event at
+  /// that boundary: one event less per join, same timeline. The boundary's new levels reach
+  /// the listener late (levels_changed_late(), at the replica's next event or flush_boundary());
+  /// its steps count from then. Only for owners that read nothing of a replica between its
+  /// events but outstanding() and busy(), without batch-fill tracking (which turns it off) or
+  /// prefix caching.
+  bool early_joins = false;
 };
 
 // Aligned to cache lines, so that prefetching its lines covers it exactly.
@@ -73,6 +84,15 @@ class alignas(64) Replica {
 
   /// A request arrives now. Requests that could never fit in the KV cache are rejected.
   void submit(RequestId id);
+  /// ReplicaContext::early_joins: whether a step boundary planned early waits to be told to the
+  /// listener, and when it is.
+  [[nodiscard]] bool boundary_pending() const { return boundary_.pending; }
+  [[nodiscard]] SimTime boundary_at() const { return boundary_.at; }
+  /// Tells the listener of a pending boundary (at or before `now`).
+  void flush_boundary(SimTime now);
+  /// A pending boundary's changes of running sequences and KV blocks, not yet told.
+  [[nodiscard]] double boundary_running_change() const { return static_cast<double>(boundary_.running) - reported_running_; }
+  [[nodiscard]] double boundary_kv_change() const { return static_cast<double>(boundary_.kv - reported_kv_); }
   /// Handles an event scheduled by this replica (its data word: generation << 32 | index).
   void on_event(std::uint64_t data);
 
@@ -84,8 +104,12 @@ class alignas(64) Replica {
   /// KV blocks held / KV blocks, and the step's tokens / the iteration's token budget (a step
   /// with prefill: a prefill-bound replica runs small batches but full iterations).
   [[nodiscard]] double batch_fill() const;
-  /// Integrates batch_fill() over time from now on (a few operations a step boundary).
-  void track_batch_fill() { track_fill_ = true; }
+  /// Integrates batch_fill() over time from now on (a few operations a step boundary); turns
+  /// early joins off (the fill must change at the boundary itself).
+  void track_batch_fill() {
+    track_fill_ = true;
+    ctx_.early_joins = false;
+  }
   /// The integral of batch_fill() over time since tracking began, in fill x nanoseconds.
   [[nodiscard]] double batch_fill_area(SimTime now) const {
     return fill_area_ + fill_ * static_cast<double>((now - fill_since_).count_ns());
@@ -94,7 +118,11 @@ class alignas(64) Replica {
   [[nodiscard]] std::int64_t kv_used_blocks() const { return kv_used_; }
   [[nodiscard]] std::int64_t kv_blocks() const { return total_blocks_; }
   [[nodiscard]] std::uint64_t preemptions() const { return preemptions_; }
-  [[nodiscard]] std::uint64_t steps() const { return steps_; }
+  /// Steps run so far (a boundary planned early counts from its time on).
+  [[nodiscard]] std::uint64_t steps() const {
+    const bool passed = boundary_.pending && boundary_.at <= ctx_.engine->now();
+    return steps_ + (passed ? static_cast<std::uint64_t>(boundary_.steps) : 0);
+  }
   [[nodiscard]] std::uint64_t output_tokens() const { return output_tokens_; }
   /// Prompt tokens served from the prefix cache, and prompt tokens admitted.
   [[nodiscard]] std::uint64_t prefix_hit_tokens() const { return prefix_hit_tokens_; }
@@ -146,8 +174,12 @@ class alignas(64) Replica {
 
   void plan(SimTime now);
   void finish_steps(SimTime now, std::int64_t steps);
+  void join_early(SimTime at, std::int64_t steps);
+  void join_planned_step();
   bool preempt_if_needed();
   bool schedule_prefill(SimTime now);
+  void admit_waiting(SimTime now, std::int64_t budget);
+  void start_mixed_step(SimTime now);
   void start_decode_stretch(SimTime now);
   void set_stretch_event(SimTime end);
   void leave_touch_hint();
@@ -211,6 +243,18 @@ class alignas(64) Replica {
   std::uint32_t own_generation_ = 0;  // events carry the generation; a cut makes the pending one stale
   std::uint32_t& generation() { return ctx_.generation != nullptr ? *ctx_.generation : own_generation_; }
   bool in_event_ = false;         // completions in progress: submit() only queues
+  // ReplicaContext::early_joins: the step boundary planned ahead of time, its decode steps and
+  // the levels as of then, until told to the listener; `deferring` while planning it.
+  struct Boundary {
+    bool pending = false;
+    bool deferring = false;
+    SimTime at;
+    std::int64_t steps = 0;
+    std::uint32_t running = 0;
+    std::int64_t kv = 0;
+    std::uint64_t prompt_tokens_before = 0;
+  };
+  Boundary boundary_;
   // Levels as last reported to the listener.
   std::uint32_t reported_running_ = 0;
   std::int64_t reported_kv_ = 0;

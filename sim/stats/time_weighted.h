@@ -39,6 +39,16 @@ class TimeWeighted {
   }
   /// The level changes by `delta` at `now`.
   void add(SimTime now, double delta) { set(now, value_ + delta); }
+  /// The level changed by `delta` at `at` and is told so at `now` (at <= now): the integrals
+  /// (means, intervals) come out as if add(at, delta) had been called in time, provided no
+  /// interval was taken and no reset made after `at`; the maxima see the change from `now`.
+  void add_late(SimTime at, SimTime now, double delta) {
+    assert(at <= now && at >= interval_start_);
+    set(now, value_ + delta);
+    const double missed = delta * static_cast<double>((now - at).count_ns());
+    area_ += missed;
+    interval_area_ += missed;
+  }
 
   /// The current level.
   [[nodiscard]] double value() const { return value_; }

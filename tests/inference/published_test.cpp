@@ -32,6 +32,7 @@ class ClosedLoop final : public Component, public ReplicaListener {
   void handle(const Event& e) override { replica_[0].on_event(e.data); }
   void outstanding_changed(std::uint32_t) override {}
   void levels_changed(std::uint32_t, SimTime, double, double, double) override {}
+  void levels_changed_late(std::uint32_t, SimTime, SimTime, double, double) override {}
   void request_done(RequestId, SimTime now, bool) override {
     if (now > SimTime::sec(60)) tokens_ += out_;  // after a minute of warm-up
     send();

@@ -6,29 +6,41 @@
 #include <vector>
 
 #include "models/inference/replica.h"
+#include "sim/stats/time_weighted.h"
 #include "reference_replica.h"
 
 namespace capsim::inference {
 
-// Drives one Replica: submits requests at their arrival times and records when each is done.
+// Drives one Replica: submits requests at their arrival times and records when each is done,
+// and integrates its running sequences and KV blocks over time. With `early_joins` the replica
+// plans joins ahead (ReplicaContext::early_joins) and its batch fill is not tracked.
 class Host final : public Component, public ReplicaListener {
  public:
   Host(const StepCostModel& cost, const SchedulerOptions& opt, std::int64_t blocks,
-       const std::vector<std::uint32_t>* block_table = nullptr)
+       const std::vector<std::uint32_t>* block_table = nullptr, bool early_joins = false)
       : metrics_({}, {}, {}, {}), id_(engine.add_component(this)) {
     ReplicaContext ctx{&engine,   id_, 0, &pool, &metrics_, ServiceMetrics::kNone, metrics_.reason("context_too_long"),
                        this,      block_table};
+    ctx.early_joins = early_joins;
     replica_.emplace_back(ctx, cost, opt, blocks);
-    replica_[0].track_batch_fill();
+    if (!early_joins) replica_[0].track_batch_fill();
   }
-  void run(std::vector<reference::Req>& reqs) {
+  /// Runs `reqs`; at each of `restarts` the replica fails and takes back what it held at once.
+  void run(std::vector<reference::Req>& reqs, const std::vector<SimTime>& restarts = {}) {
     for (std::size_t i = 0; i < reqs.size(); ++i) engine.schedule(reqs[i].arrival, id_, kArrive, i);
+    for (const SimTime t : restarts) engine.schedule(t, id_, kRestart, 0);
     reqs_ = &reqs;
     engine.run();
   }
   void handle(const Event& e) override {
     if (e.kind == Replica::kEventKind) {
       replica_[0].on_event(e.data);
+      return;
+    }
+    if (e.kind == kRestart) {
+      std::vector<RequestId> held;
+      replica_[0].evict_all(held, false);
+      for (const RequestId id : held) replica_[0].submit(id);
       return;
     }
     auto& q = (*reqs_)[e.data];
@@ -42,8 +54,14 @@ class Host final : public Component, public ReplicaListener {
     replica_[0].submit(id);
   }
   void outstanding_changed(std::uint32_t) override {}
-  void levels_changed(std::uint32_t, SimTime now, double, double, double) override {
+  void levels_changed(std::uint32_t, SimTime now, double run, double kv, double) override {
     fills.emplace_back(now, replica_[0].batch_fill());
+    running.add(now, run);
+    kv_blocks.add(now, kv);
+  }
+  void levels_changed_late(std::uint32_t, SimTime at, SimTime now, double run, double kv) override {
+    running.add_late(at, now, run);
+    kv_blocks.add_late(at, now, kv);
   }
   void request_done(RequestId id, SimTime now, bool completed) override {
     auto& q = (*reqs_)[of_[id]];
@@ -60,9 +78,11 @@ class Host final : public Component, public ReplicaListener {
   Engine engine;
   RequestPool pool;
   std::vector<std::pair<SimTime, double>> fills;  // Replica::batch_fill() at each change of levels
+  TimeWeighted running, kv_blocks;                 // as told by the replica
 
  private:
   static constexpr std::uint32_t kArrive = 7;
+  static constexpr std::uint32_t kRestart = 8;
   ServiceMetrics metrics_;
   std::uint32_t id_;
   std::vector<Replica> replica_;

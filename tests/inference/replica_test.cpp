@@ -99,6 +99,66 @@ TEST_CASE("fast replica matches the step-by-step reference on random workloads")
       if (std::string(c.what).find("preemption") != std::string::npos) CHECK(rs.preemptions > 0);
       // Far fewer events than iterations: one per change of batch composition.
       CHECK(host.engine.events_processed() < 2 * ref.size() + rs.steps / 2 + 10);
+
+      // Joins planned early: the same timeline and levels, in fewer events.
+      auto early = ref;
+      Host eh(cost, opt, c.blocks, nullptr, true);
+      eh.run(early);
+      for (std::size_t i = 0; i < ref.size(); ++i) {
+        INFO("request " << i << ", early joins");
+        REQUIRE(early[i].rejected == ref[i].rejected);
+        REQUIRE(early[i].first_token == ref[i].first_token);
+        REQUIRE(early[i].done == ref[i].done);
+      }
+      CHECK(eh.replica().steps() == rs.steps);
+      CHECK(eh.replica().preemptions() == rs.preemptions);
+      CHECK(eh.engine.events_processed() <= host.engine.events_processed());
+      const SimTime end = host.engine.now();
+      REQUIRE(eh.engine.now() == end);
+      CHECK(eh.running.mean(end) == Approx(host.running.mean(end)).epsilon(1e-12));
+      CHECK(eh.kv_blocks.mean(end) == Approx(host.kv_blocks.mean(end)).epsilon(1e-12));
+    }
+  }
+}
+
+TEST_CASE("joins planned early keep the timeline when the replica fails and restarts") {
+  // Restarts a microsecond after some arrivals fall between a join and the step boundary it
+  // was planned for (the plan is dropped); restarts every 2.5 s fall, now and then, inside a
+  // planned step (the boundary is told first).
+  const StepCostModel cost(model("llama-2-7b"), gpu("a100-80gb"), {});
+  for (const bool chunked : {true, false}) {
+    for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+      SchedulerOptions opt;
+      opt.chunked_prefill = chunked;
+      opt.chunk_size = 1024;
+      opt.max_batch = 64;
+      opt.max_batched_tokens = 2048;
+      const auto reqs = random_workload(seed, 300, 8, 1500, 400);
+      std::vector<SimTime> restarts;
+      for (int i = 1; i < 15; ++i) restarts.push_back(SimTime::ms(i * 2500 + static_cast<std::int64_t>(seed) * 371));
+      for (std::size_t i = 10; i < reqs.size(); i += 25) restarts.push_back(reqs[i].arrival + SimTime::us(1));
+      auto normal = reqs;
+      auto early = reqs;
+      Host a(cost, opt, 20000);
+      a.run(normal, restarts);
+      Host b(cost, opt, 20000, nullptr, true);
+      b.run(early, restarts);
+      INFO((chunked ? "chunked" : "prefill iterations") << ", seed " << seed);
+      std::size_t done = 0;
+      for (std::size_t i = 0; i < reqs.size(); ++i) {
+        INFO("request " << i);
+        REQUIRE(early[i].rejected == normal[i].rejected);
+        REQUIRE(early[i].first_token == normal[i].first_token);
+        REQUIRE(early[i].done == normal[i].done);
+        done += normal[i].rejected ? 0 : 1;
+      }
+      CHECK(done > 250);
+      CHECK(b.replica().steps() == a.replica().steps());
+      CHECK(b.replica().prompt_tokens() == a.replica().prompt_tokens());
+      CHECK(b.engine.events_processed() < a.engine.events_processed());
+      const SimTime end = a.engine.now();
+      CHECK(b.running.mean(end) == Approx(a.running.mean(end)).epsilon(1e-12));
+      CHECK(b.kv_blocks.mean(end) == Approx(a.kv_blocks.mean(end)).epsilon(1e-12));
     }
   }
 }
