@@ -182,3 +182,75 @@ TEST_CASE("capacity and faults hold a replica out independently") {
   w.cluster->set_available(1, true, Hold::kCapacity);  // a delivery does not repair it
   CHECK_FALSE(w.cluster->available(1));
 }
+
+namespace {
+// Samples a cluster's levels at a fixed step and fails one replica (requeueing its requests) at
+// a few times: what reads the levels of replicas that join requests early, and what drops
+// their plans.
+class Observer final : public Component {
+ public:
+  Observer(Engine& e, Cluster& c) : e_(e), c_(c) {
+    id_ = e_.add_component(this);
+    e_.schedule(SimTime::ms(700), id_, kSample);
+    for (int k = 1; k <= 12; ++k) e_.schedule(SimTime::ms(k * 1'613), id_, kFail, static_cast<std::uint64_t>(k % 4));
+  }
+  void handle(const Event& ev) override {
+    if (ev.kind == kFail) {
+      c_.fail_replica(static_cast<std::uint32_t>(ev.data), true, false);
+      c_.set_available(static_cast<std::uint32_t>(ev.data), true, Cluster::Hold::kFault);
+      return;
+    }
+    c_.sample(e_.now(), rows.emplace_back());
+    if (e_.now() < SimTime::sec(60)) e_.schedule_in(SimTime::ms(700), id_, kSample);
+  }
+  std::vector<std::vector<double>> rows;
+
+ private:
+  static constexpr std::uint32_t kSample = 0, kFail = 1;
+  Engine& e_;
+  Cluster& c_;
+  std::uint32_t id_ = 0;
+};
+}  // namespace
+
+TEST_CASE("replicas that plan joins at once give a cluster the same run as replicas that do not") {
+  // Tracking batch fill turns early joins off: the same cluster both ways.
+  World early(Balancer::kLeastOutstanding);
+  World plain(Balancer::kLeastOutstanding);
+  plain.cluster->track_batch_fill();
+  const auto small = static_cast<std::uint16_t>(early.inf.model_index("llama-3-8b"));
+  const auto big = static_cast<std::uint16_t>(early.inf.model_index("llama-3-70b"));
+  Source e1(early.engine, early.pool, *early.cluster, 60, small, 3000);
+  Source e2(early.engine, early.pool, *early.cluster, 8, big, 400);
+  Observer eo(early.engine, *early.cluster);
+  Source p1(plain.engine, plain.pool, *plain.cluster, 60, small, 3000);
+  Source p2(plain.engine, plain.pool, *plain.cluster, 8, big, 400);
+  Observer po(plain.engine, *plain.cluster);
+  for (World* w : {&early, &plain}) {
+    w->engine.set_horizon(SimTime::sec(40));  // requests still in flight: boundaries pending at the report
+    w->engine.run();
+  }
+  CHECK(early.engine.events_processed() < plain.engine.events_processed());
+  REQUIRE(eo.rows.size() == po.rows.size());
+  for (std::size_t i = 0; i < eo.rows.size(); ++i) {
+    for (std::size_t k = 0; k < eo.rows[i].size(); ++k) {
+      INFO("sample " << i << ", column " << k);
+      CHECK(eo.rows[i][k] == Approx(po.rows[i][k]).epsilon(1e-12).margin(1e-15));
+    }
+  }
+  Json a, b;
+  early.metrics.write_report(a);
+  early.cluster->write_report(a);
+  plain.metrics.write_report(b);
+  plain.cluster->write_report(b);
+  REQUIRE(a.contains("latency_s"));
+  CHECK(a["requests"] == b["requests"]);
+  CHECK(a["latency_s"] == b["latency_s"]);
+  const auto& ca = a["clusters"]["c"];
+  const auto& cb = b["clusters"]["c"];
+  CHECK(ca["steps"] == cb["steps"]);
+  CHECK(ca["preemptions"] == cb["preemptions"]);
+  CHECK(ca["batch_size_mean"].get<double>() == Approx(cb["batch_size_mean"].get<double>()).epsilon(1e-12));
+  CHECK(ca["kv_occupancy_mean"].get<double>() == Approx(cb["kv_occupancy_mean"].get<double>()).epsilon(1e-12));
+  CHECK(ca["gpu_busy_share"] == cb["gpu_busy_share"]);
+}
