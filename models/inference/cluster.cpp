@@ -26,6 +26,7 @@ Cluster::Cluster(const ClusterSpec& spec, const InferenceSpec& inf, std::uint16_
   replicas_.reserve(n);
   generation_.assign(n, 0);  // replicas keep pointers into it: sized once
   touch_.assign(ReplicaContext::kTouchHints * n, nullptr);
+  keys_ = engine.add_keys(static_cast<std::uint32_t>(n));
   for (const auto& rg : spec.replicas) {
     const ModelArch& arch = inf.models.at(static_cast<std::size_t>(rg.model));
     const ReplicaShape shape{rg.tensor_parallel, rg.pipeline_stages};
@@ -39,6 +40,7 @@ Cluster::Cluster(const ClusterSpec& spec, const InferenceSpec& inf, std::uint16_
       ctx.gpus = static_cast<std::uint32_t>(shape.gpus());
       ctx.generation = &generation_[ri];
       ctx.touch = &touch_[ReplicaContext::kTouchHints * ri];
+      ctx.key = keys_ + ri;
       // The least-KV balancer reads a replica's KV between its events; a prefix cache is
       // looked up at admission, which early joins would move before a failure could strike.
       ctx.early_joins = spec.balancer != Balancer::kLeastKv && spec.scheduler.prefix_cache_share == 0;
@@ -304,7 +306,7 @@ double Cluster::take_batch_fill(SimTime now) {
 }
 
 void Cluster::prefetch(const Event& next) const {
-  const auto replica = static_cast<std::size_t>(next.data & 0xFFFFFFFFu);
+  const auto replica = static_cast<std::size_t>((next.data & 0xFFFFFFFFu) - keys_);
   if ((next.data >> 32) != generation_[replica]) return;
   const char* p = reinterpret_cast<const char*>(&replicas_[replica]);
   for (std::size_t off = 0; off < sizeof(Replica); off += 64) __builtin_prefetch(p + off);
@@ -315,8 +317,8 @@ void Cluster::prefetch(const Event& next) const {
 }
 
 void Cluster::handle(const Event& e) {
-  const auto replica = static_cast<std::size_t>(e.data & 0xFFFFFFFFu);
-  if ((e.data >> 32) != generation_[replica]) return;  // superseded: the replica is not touched
+  const auto replica = static_cast<std::size_t>((e.data & 0xFFFFFFFFu) - keys_);
+  if ((e.data >> 32) != generation_[replica]) return;  // cancelled by a failure: the replica is not touched
   replicas_[replica].on_event(e.data);
 }
 

@@ -166,6 +166,7 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   std::vector<std::uint32_t> route_;           // Request::model -> catalog index (empty: identity)
   std::vector<std::uint32_t> generation_;      // each replica's event generation (see ReplicaContext)
   std::vector<const void*> touch_;             // ReplicaContext::kTouchHints per replica: what its pending event touches first
+  std::uint32_t keys_ = 0;                     // the engine key of replica 0 (ReplicaContext::key)
   std::int64_t total_gpus_ = 0;
   double total_blocks_ = 0;
   TimeWeighted running_, kv_, busy_gpus_, available_gpus_;

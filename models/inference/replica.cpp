@@ -199,7 +199,11 @@ void Replica::on_event(std::uint64_t data) {
 void Replica::set_stretch_event(SimTime end) {
   stretch_.end = end;
   ++generation();
-  ctx_.engine->schedule(end, ctx_.target, kEventKind, (std::uint64_t{generation()} << 32) | ctx_.index, Priority::kHigh);
+  if (ctx_.key != ReplicaContext::kNoKey) {
+    ctx_.engine->schedule_keyed(end, ctx_.target, kEventKind, (std::uint64_t{generation()} << 32) | ctx_.key, Priority::kHigh);
+  } else {
+    ctx_.engine->schedule(end, ctx_.target, kEventKind, (std::uint64_t{generation()} << 32) | ctx_.index, Priority::kHigh);
+  }
   if (ctx_.touch != nullptr) leave_touch_hint();
 }
 
@@ -528,6 +532,7 @@ void Replica::evict_all(std::vector<RequestId>& out, bool cold_cache) {
   outstanding_ = 0;
   stretch_ = Stretch{};
   ++generation();  // the pending step event is now stale
+  if (ctx_.key != ReplicaContext::kNoKey) ctx_.engine->cancel_keyed(ctx_.key);
   if (cold_cache && prefix_cache_) prefix_cache_ = std::make_unique<PrefixCache>(prefix_cache_->capacity());
   update_levels(ctx_.engine->now());
   if (track_fill_) integrate_batch_fill(ctx_.engine->now());

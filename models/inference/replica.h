@@ -73,6 +73,10 @@ struct ReplicaContext {
   /// events but outstanding() and busy(), without batch-fill tracking (which turns it off) or
   /// prefix caching.
   bool early_joins = false;
+  /// An engine key (Engine::add_keys) for the replica's events: a cut moves its pending event
+  /// instead of leaving it behind superseded. kNoKey: plain events.
+  std::uint32_t key = kNoKey;
+  static constexpr std::uint32_t kNoKey = 0xFFFFFFFFu;
 };
 
 // Aligned to cache lines, so that prefetching its lines covers it exactly.
@@ -93,7 +97,8 @@ class alignas(64) Replica {
   /// A pending boundary's changes of running sequences and KV blocks, not yet told.
   [[nodiscard]] double boundary_running_change() const { return static_cast<double>(boundary_.running) - reported_running_; }
   [[nodiscard]] double boundary_kv_change() const { return static_cast<double>(boundary_.kv - reported_kv_); }
-  /// Handles an event scheduled by this replica (its data word: generation << 32 | index).
+  /// Handles an event scheduled by this replica (its data word: generation << 32 | index, or
+  /// its key in place of the index when it has one).
   void on_event(std::uint64_t data);
 
   [[nodiscard]] std::uint32_t outstanding() const { return outstanding_; }

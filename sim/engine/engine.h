@@ -72,6 +72,45 @@ class BasicEngine {
     }
     return seq;
   }
+  /// Keyed events, for components with at most one pending event per key (a replica's next
+  /// step boundary): scheduling a key whose event is pending moves that event instead of
+  /// leaving it behind to be dropped when it comes up. Keys come from add_keys(); the event
+  /// carries its key in the low 32 bits of `data`, and its kind is seen with Queue::kKeyed set.
+  /// The order is the one schedule() would give (a new sequence number at each call).
+  std::uint32_t add_keys(std::uint32_t n)
+    requires requires(Queue& q) { q.add_keys(n); }
+  {
+    return queue_.add_keys(n);
+  }
+  void schedule_keyed(SimTime at, std::uint32_t target, std::uint32_t kind, std::uint64_t data, Priority prio)
+    requires requires(Queue& q) { q.position(0u); }
+  {
+    if (at < now_) {
+      throw SimulationError("event scheduled in the past: at " + std::to_string(at.count_ns()) +
+                            " ns, now " + std::to_string(now_.count_ns()) + " ns");
+    }
+    const std::uint64_t seq = next_seq_++;
+    const Event e{at, (std::uint64_t{static_cast<std::uint8_t>(prio)} << Event::kSeqBits) | seq, target,
+                  kind | Queue::kKeyed, data};
+    const std::size_t i = queue_.position(static_cast<std::uint32_t>(data));
+    if (top_spent_ && (i == 0 || i == Queue::kNowhere)) {
+      // The running event is still at the top (it may be this key's): put the new one there.
+      top_spent_ = false;
+      queue_.replace_top(e);
+    } else if (i == Queue::kNowhere) {
+      queue_.push(e);
+    } else {
+      queue_.update_at(i, e);
+    }
+  }
+  /// Takes the pending event of a key out, if any.
+  void cancel_keyed(std::uint32_t key)
+    requires requires(Queue& q) { q.position(0u); }
+  {
+    const std::size_t i = queue_.position(key);
+    if (i == Queue::kNowhere || (top_spent_ && i == 0)) return;  // the running one is popped after it runs
+    queue_.remove_at(i);
+  }
   EventHandle schedule_in(SimTime delay, std::uint32_t target, std::uint32_t kind,
                           std::uint64_t data = 0, Priority prio = Priority::kNormal) {
     return schedule(now_ + delay, target, kind, data, prio);

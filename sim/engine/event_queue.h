@@ -19,19 +19,44 @@ struct EventLater {
 
 /// A d-ary min-heap in one contiguous vector. D = 4 keeps a node's children in one or two
 /// cache lines and halves the tree depth of a binary heap.
+///
+/// Keyed events (kind | kKeyed, the key in the low 32 bits of data): the heap keeps where each
+/// key's event is, so that it can be moved or taken out in place (update_at, remove_at)
+/// instead of being left behind, superseded, until it comes up.
 template <int D>
 class DaryHeap {
  public:
+  static constexpr std::uint32_t kKeyed = std::uint32_t{1} << 31;
+  static constexpr std::size_t kNowhere = ~std::size_t{0};
+
   void push(const Event& e) {
     std::size_t i = heap_.size();
     heap_.push_back(e);
-    while (i > 0) {
-      const std::size_t parent = (i - 1) / D;
-      if (!event_before(e, heap_[parent])) break;
-      heap_[i] = heap_[parent];
-      i = parent;
+    sift_up(i, e);
+  }
+  /// Keys [first, first + n) for keyed events; returns first.
+  std::uint32_t add_keys(std::uint32_t n) {
+    const auto first = static_cast<std::uint32_t>(pos_.size());
+    pos_.resize(pos_.size() + n, kNowhere);
+    return first;
+  }
+  /// Where the event of `key` is (kNowhere: none pending).
+  [[nodiscard]] std::size_t position(std::uint32_t key) const { return pos_[key]; }
+  /// Replaces the event at `i` by `e` (of the same key) and restores the order.
+  void update_at(std::size_t i, const Event& e) {
+    if (i > 0 && event_before(e, heap_[(i - 1) / D])) {
+      sift_up(i, e);
+    } else {
+      sift_down(e, i);
     }
-    heap_[i] = e;
+  }
+  /// Takes the event at `i` out.
+  void remove_at(std::size_t i) {
+    forget(heap_[i]);
+    const Event last = heap_.back();
+    heap_.pop_back();
+    if (i == heap_.size()) return;
+    update_at(i, last);
   }
   [[nodiscard]] const Event& top() const { return heap_.front(); }
   /// The event after the top (the least of the root's children), or null.
@@ -45,17 +70,24 @@ class DaryHeap {
     return best;
   }
   void pop() {
+    forget(heap_.front());
     const Event last = heap_.back();
     heap_.pop_back();
     if (heap_.empty()) return;
-    sift_down(last);
+    sift_down(last, 0);
   }
   /// Removes the top and inserts `e` with one sift: the common "handle an event, schedule
   /// its successor" step costs one pass down the heap instead of a pass down and one up.
-  void replace_top(const Event& e) { sift_down(e); }
+  void replace_top(const Event& e) {
+    forget(heap_.front());
+    sift_down(e, 0);
+  }
   [[nodiscard]] bool empty() const { return heap_.empty(); }
   [[nodiscard]] std::size_t size() const { return heap_.size(); }
-  void clear() { heap_.clear(); }
+  void clear() {
+    for (const auto& e : heap_) forget(e);
+    heap_.clear();
+  }
   void reserve(std::size_t n) { heap_.reserve(n); }
   template <class F>
   void for_each(F&& f) const {
@@ -63,12 +95,29 @@ class DaryHeap {
   }
 
  private:
-  // Places `x` starting from the root. Bottom-up (Floyd): walk the hole down to a leaf along
-  // the smallest children, then move `x` up from there. An element placed at the root usually
-  // belongs near the bottom, so this saves the comparison with `x` at every level.
-  void sift_down(const Event& x) {
+  static std::uint32_t key_of(const Event& e) { return static_cast<std::uint32_t>(e.data); }
+  void put(std::size_t i, const Event& e) {
+    heap_[i] = e;
+    if ((e.kind & kKeyed) != 0) pos_[key_of(e)] = i;
+  }
+  void forget(const Event& e) {
+    if ((e.kind & kKeyed) != 0) pos_[key_of(e)] = kNowhere;
+  }
+  void sift_up(std::size_t i, const Event& e) {
+    while (i > 0) {
+      const std::size_t parent = (i - 1) / D;
+      if (!event_before(e, heap_[parent])) break;
+      put(i, heap_[parent]);
+      i = parent;
+    }
+    put(i, e);
+  }
+  // Places `x` at or below `i` (where nothing above is later than x). Bottom-up (Floyd): walk
+  // the hole down to a leaf along the smallest children, then move `x` up from there. An
+  // element placed at the root usually belongs near the bottom, so this saves the comparison
+  // with `x` at every level.
+  void sift_down(const Event& x, std::size_t i) {
     const std::size_t n = heap_.size();
-    std::size_t i = 0;
     for (;;) {
       const std::size_t first = i * D + 1;
       if (first >= n) break;
@@ -87,7 +136,7 @@ class DaryHeap {
           const std::size_t a = first + (event_before(heap_[first + 1], heap_[first]) ? 1 : 0);
           const std::size_t b = first + 2 + (event_before(heap_[first + 3], heap_[first + 2]) ? 1 : 0);
           best = event_before(heap_[b], heap_[a]) ? b : a;
-          heap_[i] = heap_[best];
+          put(i, heap_[best]);
           i = best;
           continue;
         }
@@ -96,20 +145,15 @@ class DaryHeap {
       for (std::size_t c = first + 1; c < end; ++c) {
         if (event_before(heap_[c], heap_[best])) best = c;
       }
-      heap_[i] = heap_[best];
+      put(i, heap_[best]);
       i = best;
     }
-    while (i > 0) {
-      const std::size_t parent = (i - 1) / D;
-      if (!event_before(x, heap_[parent])) break;
-      heap_[i] = heap_[parent];
-      i = parent;
-    }
-    heap_[i] = x;
+    sift_up(i, x);
   }
 
   static constexpr std::size_t kPrefetchAbove = 1 << 15;
   std::vector<Event> heap_;
+  std::vector<std::size_t> pos_;  // by key: its event's index, or kNowhere
 };
 
 using QuaternaryHeap = DaryHeap<4>;
