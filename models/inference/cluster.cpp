@@ -24,7 +24,6 @@ Cluster::Cluster(const ClusterSpec& spec, const InferenceSpec& inf, std::uint16_
   std::size_t n = 0;
   for (const auto& rg : spec.replicas) n += static_cast<std::size_t>(rg.count);
   replicas_.reserve(n);
-  generation_.assign(n, 0);  // replicas keep pointers into it: sized once
   touch_.assign(ReplicaContext::kTouchHints * n, nullptr);
   keys_ = engine.add_keys(static_cast<std::uint32_t>(n));
   for (const auto& rg : spec.replicas) {
@@ -38,7 +37,6 @@ Cluster::Cluster(const ClusterSpec& spec, const InferenceSpec& inf, std::uint16_
       const auto ri = static_cast<std::uint32_t>(replicas_.size());
       ReplicaContext ctx{&engine, id_, ri, &pool, &metrics, index, too_long, this};
       ctx.gpus = static_cast<std::uint32_t>(shape.gpus());
-      ctx.generation = &generation_[ri];
       ctx.touch = &touch_[ReplicaContext::kTouchHints * ri];
       ctx.key = keys_ + ri;
       // The least-KV balancer reads a replica's KV between its events; a prefix cache is
@@ -306,8 +304,8 @@ double Cluster::take_batch_fill(SimTime now) {
 }
 
 void Cluster::prefetch(const Event& next) const {
+  // Keyed events: none is ever superseded (a cut moves it, a failure takes it out).
   const auto replica = static_cast<std::size_t>((next.data & 0xFFFFFFFFu) - keys_);
-  if ((next.data >> 32) != generation_[replica]) return;
   const char* p = reinterpret_cast<const char*>(&replicas_[replica]);
   for (std::size_t off = 0; off < sizeof(Replica); off += 64) __builtin_prefetch(p + off);
   const void* const* touch = &touch_[ReplicaContext::kTouchHints * replica];
@@ -318,7 +316,6 @@ void Cluster::prefetch(const Event& next) const {
 
 void Cluster::handle(const Event& e) {
   const auto replica = static_cast<std::size_t>((e.data & 0xFFFFFFFFu) - keys_);
-  if ((e.data >> 32) != generation_[replica]) return;  // cancelled by a failure: the replica is not touched
   replicas_[replica].on_event(e.data);
 }
 

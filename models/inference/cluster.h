@@ -164,7 +164,6 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   std::vector<std::uint32_t> outstanding_;     // each replica's count as last told (its bucket)
   std::vector<ModelGroup> groups_;             // by model index (empty when not served)
   std::vector<std::uint32_t> route_;           // Request::model -> catalog index (empty: identity)
-  std::vector<std::uint32_t> generation_;      // each replica's event generation (see ReplicaContext)
   std::vector<const void*> touch_;             // ReplicaContext::kTouchHints per replica: what its pending event touches first
   std::uint32_t keys_ = 0;                     // the engine key of replica 0 (ReplicaContext::key)
   std::int64_t total_gpus_ = 0;

@@ -187,7 +187,7 @@ void Replica::flush_boundary(SimTime now) {
 }
 
 void Replica::on_event(std::uint64_t data) {
-  if ((data >> 32) != generation()) return;  // superseded by a cut
+  if ((data >> 32) != generation_) return;  // superseded by a cut (plain events)
   const SimTime now = ctx_.engine->now();
   if (boundary_.pending) flush_boundary(now);
   in_event_ = true;
@@ -198,11 +198,11 @@ void Replica::on_event(std::uint64_t data) {
 
 void Replica::set_stretch_event(SimTime end) {
   stretch_.end = end;
-  ++generation();
+  ++generation_;
   if (ctx_.key != ReplicaContext::kNoKey) {
-    ctx_.engine->schedule_keyed(end, ctx_.target, kEventKind, (std::uint64_t{generation()} << 32) | ctx_.key, Priority::kHigh);
+    ctx_.engine->schedule_keyed(end, ctx_.target, kEventKind, (std::uint64_t{generation_} << 32) | ctx_.key, Priority::kHigh);
   } else {
-    ctx_.engine->schedule(end, ctx_.target, kEventKind, (std::uint64_t{generation()} << 32) | ctx_.index, Priority::kHigh);
+    ctx_.engine->schedule(end, ctx_.target, kEventKind, (std::uint64_t{generation_} << 32) | ctx_.index, Priority::kHigh);
   }
   if (ctx_.touch != nullptr) leave_touch_hint();
 }
@@ -531,7 +531,7 @@ void Replica::evict_all(std::vector<RequestId>& out, bool cold_cache) {
   admit_counter_ = 0;
   outstanding_ = 0;
   stretch_ = Stretch{};
-  ++generation();  // the pending step event is now stale
+  ++generation_;  // the pending step event is now stale (a keyed one is taken out)
   if (ctx_.key != ReplicaContext::kNoKey) ctx_.engine->cancel_keyed(ctx_.key);
   if (cold_cache && prefix_cache_) prefix_cache_ = std::make_unique<PrefixCache>(prefix_cache_->capacity());
   update_levels(ctx_.engine->now());

@@ -56,9 +56,6 @@ struct ReplicaContext {
   /// Trace replay: the block table Request::prefix_begin/prefix_blocks index (prefix caching).
   const std::vector<std::uint32_t>* block_table = nullptr;
   std::uint32_t gpus = 1;  ///< GPUs the replica occupies (its busy level)
-  /// Where the replica keeps the generation its events carry, so that the owner can drop a
-  /// superseded event without touching the replica (null: the replica keeps it itself).
-  std::uint32_t* generation = nullptr;
   /// Where the replica leaves, for its pending event, the addresses of the sequence slot and the
   /// request that event will touch first, then of its completion heap and its prefill list
   /// (kTouchHints entries; null: none), so that the owner can prefetch them one event ahead
@@ -245,8 +242,7 @@ class alignas(64) Replica {
   std::int64_t kv_used_ = 0;
   std::uint32_t step_tokens_ = 0;  // the step in progress, if it has prefill: its tokens (decodes included when chunked)
   Stretch stretch_;
-  std::uint32_t own_generation_ = 0;  // events carry the generation; a cut makes the pending one stale
-  std::uint32_t& generation() { return ctx_.generation != nullptr ? *ctx_.generation : own_generation_; }
+  std::uint32_t generation_ = 0;  // plain events carry the generation; a cut makes the pending one stale
   bool in_event_ = false;         // completions in progress: submit() only queues
   // ReplicaContext::early_joins: the step boundary planned ahead of time, its decode steps and
   // the levels as of then, until told to the listener; `deferring` while planning it.
