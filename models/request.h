@@ -39,6 +39,8 @@ class RequestPool {
     if (!free_.empty()) {
       const RequestId id = free_.back();
       free_.pop_back();
+      // The next acquire's slot was last written elsewhere (often by another thread): fetch it now.
+      if (!free_.empty()) __builtin_prefetch(&slots_[free_.back()], 1);
       slots_[id] = Request{};
       return id;
     }
