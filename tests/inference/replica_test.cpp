@@ -49,6 +49,20 @@ std::vector<reference::Req> random_workload(std::uint64_t seed, int n, double ra
   return reqs;
 }
 
+// Requires the same outcome and times for every request; returns how many completed.
+std::size_t require_same_times(const std::vector<reference::Req>& got, const std::vector<reference::Req>& want) {
+  REQUIRE(got.size() == want.size());
+  std::size_t done = 0;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    INFO("request " << i);
+    REQUIRE(got[i].rejected == want[i].rejected);
+    REQUIRE(got[i].first_token == want[i].first_token);
+    REQUIRE(got[i].done == want[i].done);
+    done += want[i].rejected ? 0 : 1;
+  }
+  return done;
+}
+
 }  // namespace
 
 TEST_CASE("fast replica matches the step-by-step reference on random workloads") {
@@ -85,15 +99,7 @@ TEST_CASE("fast replica matches the step-by-step reference on random workloads")
       Host host(cost, opt, c.blocks);
       host.run(fast);
       INFO(c.what << ", seed " << seed);
-      std::size_t done = 0;
-      for (std::size_t i = 0; i < ref.size(); ++i) {
-        INFO("request " << i);
-        REQUIRE(fast[i].rejected == ref[i].rejected);
-        REQUIRE(fast[i].first_token == ref[i].first_token);
-        REQUIRE(fast[i].done == ref[i].done);
-        done += ref[i].rejected ? 0 : 1;
-      }
-      CHECK(done > 250);
+      CHECK(require_same_times(fast, ref) > 250);
       CHECK(host.replica().steps() == rs.steps);
       CHECK(host.replica().preemptions() == rs.preemptions);
       if (std::string(c.what).find("preemption") != std::string::npos) CHECK(rs.preemptions > 0);
@@ -104,12 +110,8 @@ TEST_CASE("fast replica matches the step-by-step reference on random workloads")
       auto early = ref;
       Host eh(cost, opt, c.blocks, nullptr, true);
       eh.run(early);
-      for (std::size_t i = 0; i < ref.size(); ++i) {
-        INFO("request " << i << ", early joins");
-        REQUIRE(early[i].rejected == ref[i].rejected);
-        REQUIRE(early[i].first_token == ref[i].first_token);
-        REQUIRE(early[i].done == ref[i].done);
-      }
+      INFO("early joins");
+      require_same_times(early, ref);
       CHECK(eh.replica().steps() == rs.steps);
       CHECK(eh.replica().preemptions() == rs.preemptions);
       CHECK(eh.engine.events_processed() <= host.engine.events_processed());
@@ -144,15 +146,7 @@ TEST_CASE("joins planned early keep the timeline when the replica fails and rest
       Host b(cost, opt, 20000, nullptr, true);
       b.run(early, restarts);
       INFO((chunked ? "chunked" : "prefill iterations") << ", seed " << seed);
-      std::size_t done = 0;
-      for (std::size_t i = 0; i < reqs.size(); ++i) {
-        INFO("request " << i);
-        REQUIRE(early[i].rejected == normal[i].rejected);
-        REQUIRE(early[i].first_token == normal[i].first_token);
-        REQUIRE(early[i].done == normal[i].done);
-        done += normal[i].rejected ? 0 : 1;
-      }
-      CHECK(done > 250);
+      CHECK(require_same_times(early, normal) > 250);
       CHECK(b.replica().steps() == a.replica().steps());
       CHECK(b.replica().prompt_tokens() == a.replica().prompt_tokens());
       CHECK(b.engine.events_processed() < a.engine.events_processed());
