@@ -57,20 +57,9 @@ class BasicEngine {
   /// Schedules an event at absolute time `at`. Scheduling before now() is a hard error.
   EventHandle schedule(SimTime at, std::uint32_t target, std::uint32_t kind, std::uint64_t data = 0,
                        Priority prio = Priority::kNormal) {
-    if (at < now_) {
-      throw SimulationError("event scheduled in the past: at " + std::to_string(at.count_ns()) +
-                            " ns, now " + std::to_string(now_.count_ns()) + " ns");
-    }
-    const std::uint64_t seq = next_seq_++;
-    const Event e{at, (std::uint64_t{static_cast<std::uint8_t>(prio)} << Event::kSeqBits) | seq, target, kind, data};
-    if (top_spent_) {
-      // The running event is still at the top of the heap: put the new one in its place.
-      top_spent_ = false;
-      queue_.replace_top(e);
-    } else {
-      queue_.push(e);
-    }
-    return seq;
+    const Event e = new_event(at, target, kind, data, prio);
+    insert(e);
+    return e.handle();
   }
   /// Keyed events, for components with at most one pending event per key (a replica's next
   /// step boundary): scheduling a key whose event is pending moves that event instead of
@@ -85,20 +74,10 @@ class BasicEngine {
   void schedule_keyed(SimTime at, std::uint32_t target, std::uint32_t kind, std::uint64_t data, Priority prio)
     requires requires(Queue& q) { q.position(0u); }
   {
-    if (at < now_) {
-      throw SimulationError("event scheduled in the past: at " + std::to_string(at.count_ns()) +
-                            " ns, now " + std::to_string(now_.count_ns()) + " ns");
-    }
-    const std::uint64_t seq = next_seq_++;
-    const Event e{at, (std::uint64_t{static_cast<std::uint8_t>(prio)} << Event::kSeqBits) | seq, target,
-                  kind | Queue::kKeyed, data};
+    const Event e = new_event(at, target, kind | Queue::kKeyed, data, prio);
     const std::size_t i = queue_.position(static_cast<std::uint32_t>(data));
-    if (top_spent_ && (i == 0 || i == Queue::kNowhere)) {
-      // The running event is still at the top (it may be this key's): put the new one there.
-      top_spent_ = false;
-      queue_.replace_top(e);
-    } else if (i == Queue::kNowhere) {
-      queue_.push(e);
+    if (i == Queue::kNowhere || (top_spent_ && i == 0)) {
+      insert(e);  // new, or the running event rescheduling itself
     } else {
       queue_.update_at(i, e);
     }
@@ -215,6 +194,25 @@ class BasicEngine {
   void reserve(std::size_t n) { queue_.reserve(n); }
 
  private:
+  // The next event in the (time, priority, sequence) order. Scheduling before now() is a hard error.
+  Event new_event(SimTime at, std::uint32_t target, std::uint32_t kind, std::uint64_t data, Priority prio) {
+    if (at < now_) {
+      throw SimulationError("event scheduled in the past: at " + std::to_string(at.count_ns()) +
+                            " ns, now " + std::to_string(now_.count_ns()) + " ns");
+    }
+    const std::uint64_t seq = next_seq_++;
+    return Event{at, (std::uint64_t{static_cast<std::uint8_t>(prio)} << Event::kSeqBits) | seq, target, kind, data};
+  }
+  void insert(const Event& e) {
+    if (top_spent_) {
+      // The running event is still at the top of the heap: put the new one in its place.
+      top_spent_ = false;
+      queue_.replace_top(e);
+    } else {
+      queue_.push(e);
+    }
+  }
+
   void purge_cancelled() {
     std::unordered_set<EventHandle> live;
     queue_.for_each([&](const Event& e) {
