@@ -274,17 +274,12 @@ void Cluster::levels_changed_late(std::uint32_t /*replica*/, SimTime at, SimTime
 }
 
 void Cluster::flush_boundaries(SimTime now) {
-  for (auto& r : replicas_) {
-    if (r.boundary_pending() && r.boundary_at() <= now) r.flush_boundary(now);
-  }
+  for (auto& r : replicas_) r.flush_late(now);
 }
 
 double Cluster::late_area(SimTime now, bool kv) const {
   double area = 0;
-  for (const auto& r : replicas_) {
-    if (!r.boundary_pending() || r.boundary_at() > now) continue;
-    area += (kv ? r.boundary_kv_change() : r.boundary_running_change()) * static_cast<double>((now - r.boundary_at()).count_ns());
-  }
+  for (const auto& r : replicas_) area += r.late_area(now, kv);
   return area;
 }
 

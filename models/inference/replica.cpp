@@ -121,6 +121,14 @@ void Replica::submit(RequestId id) {
     plan(now);
     return;
   }
+  if (stretch_.tail_steps > 0) {
+    if (stretch_.end <= now) {
+      flush_late(now);  // the mixed step is over: its tail is the decode stretch in progress
+    } else if (!boundary_.pending || now >= stretch_.start) {
+      drop_tail();  // the request waits for the end of the mixed step in progress
+      return;
+    }
+  }
   if (stretch_.mixed) {
     // The step in progress ends with an event that plans the next; a step planned early that
     // has not begun yet takes the request as its boundary's event would have.
@@ -135,6 +143,7 @@ void Replica::submit(RequestId id) {
   if (ctx_.early_joins) {
     join_early(boundary, k);
   } else {
+    stretch_.end = boundary;
     set_stretch_event(boundary);
   }
 }
@@ -143,6 +152,7 @@ void Replica::submit(RequestId id) {
 // last token: the stretch was cut before its next completion, and the KV of every step up to
 // it fits) and the step from there is planned, with the request just queued in it.
 void Replica::join_early(SimTime at, std::int64_t steps) {
+  assert(!boundary_.pending);
   stretch_.active = false;
   iter_ += steps;
   boundary_.pending = true;
@@ -166,7 +176,10 @@ void Replica::join_planned_step() {
       (opt_.chunked_prefill ? opt_.chunk_size - static_cast<std::int64_t>(decoders_) : opt_.max_batched_tokens) - used;
   const std::size_t before = chunks_.size();
   admit_waiting(at, std::max<std::int64_t>(budget, 0));
-  if (chunks_.size() == before) return;
+  if (chunks_.size() == before) {
+    drop_tail();  // the request waits: the step's end plans what follows
+    return;
+  }
   start_mixed_step(at);
   boundary_.deferring = true;
   update_levels(at);
@@ -180,16 +193,104 @@ void Replica::flush_boundary(SimTime now) {
   steps_ += static_cast<std::uint64_t>(boundary_.steps);
   if (ctx_.listener == nullptr) return;
   if (boundary_.running != reported_running_ || boundary_.kv != reported_kv_) {
-    ctx_.listener->levels_changed_late(ctx_.index, boundary_.at, now, boundary_running_change(), boundary_kv_change());
+    ctx_.listener->levels_changed_late(ctx_.index, boundary_.at, now, static_cast<double>(boundary_.running) - reported_running_,
+                                       static_cast<double>(boundary_.kv - reported_kv_));
   }
   reported_running_ = boundary_.running;
   reported_kv_ = boundary_.kv;
 }
 
+double Replica::late_area(SimTime now, bool kv) const {
+  const auto ns = [now](SimTime at) { return static_cast<double>((now - at).count_ns()); };
+  double area = 0;
+  double told = kv ? static_cast<double>(reported_kv_) : reported_running_;
+  if (boundary_.pending) {
+    if (boundary_.at > now) return 0;  // and so is a tail's boundary, after it
+    const double level = kv ? static_cast<double>(boundary_.kv) : boundary_.running;
+    area += (level - told) * ns(boundary_.at);
+    told = level;
+  }
+  if (kv && stretch_.tail_steps > 0 && stretch_.end <= now) area += (static_cast<double>(stretch_.tail_kv) - told) * ns(stretch_.end);
+  return area;
+}
+
+// With early joins, a mixed step after which the batch only decodes (each of its prompts
+// completes and yields a token that is not its last, nobody waits, nobody's last token comes at
+// its end, and the KV cache holds every step up to the next completion) is planned with the
+// decode stretch its end would plan (its tail), and the replica's event is the tail's end: one
+// event less a request, same timeline. The step's end is settled when something needs it
+// (settle_tail()); a request that arrives during the step drops the tail, to join at the end.
+bool Replica::plan_tail(SimTime step_end) {
+  stretch_.tail_steps = 0;
+  if (!ctx_.early_joins || stale_finishes_ > 0 || !waiting_.empty() || !preempted_.empty() ||
+      chunks_.size() != prefilling_.size()) {
+    return false;
+  }
+  const std::int64_t iter = iter_ + (stretch_.decoders_advance ? 1 : 0);
+  if (next_finish_ <= iter) return false;
+  std::int64_t finish = next_finish_;
+  std::int64_t context = context_base_ + static_cast<std::int64_t>(decoders_) * iter;
+  std::uint32_t seqs = decoders_;
+  for (const Chunk& c : chunks_) {
+    const Seq& s = seqs_[c.slot];
+    if (s.prefilled + c.tokens < s.prompt || s.generated + 1 >= s.output) return false;
+    ++seqs;
+    context += std::int64_t{s.input} + s.generated + 1;
+    finish = std::min<std::int64_t>(finish, iter + (s.output - s.generated - 1));
+  }
+  const std::int64_t n = finish - iter;
+  if (opt_.preemption && tail_need(iter, iter + n - 1) > total_blocks_) return false;
+  stretch_.decode = DecodeRun(*cost_, seqs, static_cast<double>(context));
+  stretch_.tail_steps = n;
+  stretch_.tail_end = step_end + stretch_.decode.elapsed(n);
+  stretch_.tail_kv = tail_need(iter, iter);
+  return true;
+}
+
+// KV blocks needed before iteration `iter` once the mixed step's prompts decode from `start`.
+std::int64_t Replica::tail_need(std::int64_t start, std::int64_t iter) const {
+  std::int64_t need = need_at(iter);
+  if (!opt_.preemption) return need;  // reserved blocks do not change
+  for (const Chunk& c : chunks_) {
+    const Seq& s = seqs_[c.slot];
+    need += blocks_for(std::int64_t{s.input} + s.generated + 2 + (iter - start)) - s.blocks_static;
+  }
+  return need;
+}
+
+// The mixed step of a tail ended at or before `now`: what its event would have done there (its
+// prompts decode from then; no completion, no admission), and the tail becomes the decode
+// stretch in progress. The KV blocks it changes are told late.
+void Replica::settle_tail(SimTime now) {
+  assert(!boundary_.pending && stretch_.mixed && stretch_.end <= now);
+  const Stretch tail = stretch_;
+  finish_steps(tail.end, 1);
+  stretch_.active = true;
+  stretch_.mixed = false;
+  stretch_.decoders_advance = true;
+  stretch_.steps = tail.tail_steps;
+  stretch_.start = tail.end;
+  stretch_.end = tail.tail_end;
+  stretch_.tail_steps = 0;
+  step_tokens_ = 0;
+  kv_used_ = need_at(iter_);
+  assert(kv_used_ == tail.tail_kv && next_finish_ == iter_ + tail.tail_steps && running() == reported_running_);
+  if (ctx_.listener != nullptr && kv_used_ != reported_kv_) {
+    ctx_.listener->levels_changed_late(ctx_.index, tail.end, now, 0.0, static_cast<double>(kv_used_ - reported_kv_));
+  }
+  reported_kv_ = kv_used_;
+}
+
+void Replica::drop_tail() {
+  if (stretch_.tail_steps == 0) return;
+  stretch_.tail_steps = 0;
+  set_stretch_event(stretch_.end);
+}
+
 void Replica::on_event(std::uint64_t data) {
   if ((data >> 32) != generation_) return;  // superseded by a cut (plain events)
   const SimTime now = ctx_.engine->now();
-  if (boundary_.pending) flush_boundary(now);
+  flush_late(now);
   in_event_ = true;
   finish_steps(now, stretch_.steps);
   in_event_ = false;
@@ -197,7 +298,6 @@ void Replica::on_event(std::uint64_t data) {
 }
 
 void Replica::set_stretch_event(SimTime end) {
-  stretch_.end = end;
   ++generation_;
   if (ctx_.key != ReplicaContext::kNoKey) {
     ctx_.engine->schedule_keyed(end, ctx_.target, kEventKind, (std::uint64_t{generation_} << 32) | ctx_.key, Priority::kHigh);
@@ -207,23 +307,31 @@ void Replica::set_stretch_event(SimTime end) {
   if (ctx_.touch != nullptr) leave_touch_hint();
 }
 
-// The sequence the pending event will most likely finish a phase of: at the end of a mixed
+// The sequences the pending event will most likely finish a phase of: at the end of a mixed
 // step the oldest prefill chunk's (its first token), at the end of a decode stretch the top of
-// the finish heap (its completion), after a cut the head of the waiting queue (it joins).
+// the finish heap (its completion), after a cut the head of the waiting queue (it joins); a
+// mixed step's tail ends with both the chunk's and the completion's.
 void Replica::leave_touch_hint() {
+  const auto hint = [this](std::size_t k, std::uint32_t slot) {
+    const RequestId id = slot == kNoSlot ? kNoRequest : seqs_[slot].id;
+    ctx_.touch[k] = slot == kNoSlot ? nullptr : &seqs_[slot];
+    ctx_.touch[k + 1] = id == kNoRequest ? nullptr : &(*ctx_.pool)[id];
+  };
+  const bool finishes = !finish_heap_.empty() && finish_heap_.front().iter <= iter_ + stretch_.steps + stretch_.tail_steps;
   std::uint32_t slot = kNoSlot;
+  std::uint32_t then = kNoSlot;
   if (stretch_.mixed && !chunks_.empty()) {
     slot = chunks_.front().slot;
-  } else if (!finish_heap_.empty() && finish_heap_.front().iter <= iter_ + stretch_.steps) {
+    if (stretch_.tail_steps > 0 && finishes) then = finish_heap_.front().slot;
+  } else if (finishes) {
     slot = finish_heap_.front().slot;
   } else if (!waiting_.empty()) {
     slot = waiting_.front();
   }
-  const RequestId id = slot == kNoSlot ? kNoRequest : seqs_[slot].id;
-  ctx_.touch[0] = slot == kNoSlot ? nullptr : &seqs_[slot];
-  ctx_.touch[1] = id == kNoRequest ? nullptr : &(*ctx_.pool)[id];
-  ctx_.touch[2] = finish_heap_.empty() ? nullptr : finish_heap_.data();
-  ctx_.touch[3] = prefilling_.empty() ? nullptr : prefilling_.data();
+  hint(0, slot);
+  hint(2, then);
+  ctx_.touch[4] = finish_heap_.empty() ? nullptr : finish_heap_.data();
+  ctx_.touch[5] = prefilling_.empty() ? nullptr : prefilling_.data();
 }
 
 bool Replica::head_admissible(std::int64_t iter) const {
@@ -467,7 +575,8 @@ void Replica::start_mixed_step(SimTime now) {
   stretch_.active = true;
   stretch_.steps = 1;
   stretch_.start = now;
-  set_stretch_event(now + step_time(cost_->step_seconds(sh)));
+  stretch_.end = now + step_time(cost_->step_seconds(sh));
+  set_stretch_event(plan_tail(stretch_.end) ? stretch_.tail_end : stretch_.end);
 }
 
 void Replica::start_decode_stretch(SimTime now) {
@@ -500,17 +609,15 @@ void Replica::start_decode_stretch(SimTime now) {
   stretch_.steps = n;
   stretch_.start = now;
   stretch_.decode = DecodeRun(*cost_, decoders_, static_cast<double>(context_base_ + static_cast<std::int64_t>(decoders_) * iter_));
-  set_stretch_event(now + stretch_.decode.elapsed(n));
+  stretch_.end = now + stretch_.decode.elapsed(n);
+  set_stretch_event(stretch_.end);
 }
 
 void Replica::evict_all(std::vector<RequestId>& out, bool cold_cache) {
-  if (boundary_.pending) {
-    if (boundary_.at <= ctx_.engine->now()) {
-      flush_boundary(ctx_.engine->now());
-    } else {  // the boundary never comes: what its plan admitted was not admitted
-      boundary_.pending = false;
-      prompt_tokens_ = boundary_.prompt_tokens_before;
-    }
+  flush_late(ctx_.engine->now());
+  if (boundary_.pending) {  // the boundary never comes: what its plan admitted was not admitted
+    boundary_.pending = false;
+    prompt_tokens_ = boundary_.prompt_tokens_before;
   }
   for (const Seq& s : seqs_) {
     if (s.phase != Phase::kFree) out.push_back(s.id);

@@ -56,12 +56,12 @@ struct ReplicaContext {
   /// Trace replay: the block table Request::prefix_begin/prefix_blocks index (prefix caching).
   const std::vector<std::uint32_t>* block_table = nullptr;
   std::uint32_t gpus = 1;  ///< GPUs the replica occupies (its busy level)
-  /// Where the replica leaves, for its pending event, the addresses of the sequence slot and the
-  /// request that event will touch first, then of its completion heap and its prefill list
-  /// (kTouchHints entries; null: none), so that the owner can prefetch them one event ahead
-  /// (Component::prefetch). Only a hint: they may move before.
+  /// Where the replica leaves, for its pending event, the addresses of the sequence slots and
+  /// the requests that event will touch (two of each), then of its completion heap and its
+  /// prefill list (kTouchHints entries; null: none), so that the owner can prefetch them one
+  /// event ahead (Component::prefetch). Only a hint: they may move before.
   const void** touch = nullptr;
-  static constexpr std::size_t kTouchHints = 4;  ///< entries of `touch`: slot, request, two of the replica's own arrays
+  static constexpr std::size_t kTouchHints = 6;  ///< entries of `touch`: two slots and requests, two of the replica's own arrays
   /// A request that arrives during a decode stretch and can join at the end of the step in
   /// progress is planned into the step that starts there at once, instead of at an event at
   /// that boundary: one event less per join, same timeline. The boundary's new levels reach
@@ -85,15 +85,16 @@ class alignas(64) Replica {
 
   /// A request arrives now. Requests that could never fit in the KV cache are rejected.
   void submit(RequestId id);
-  /// ReplicaContext::early_joins: whether a step boundary planned early waits to be told to the
-  /// listener, and when it is.
-  [[nodiscard]] bool boundary_pending() const { return boundary_.pending; }
-  [[nodiscard]] SimTime boundary_at() const { return boundary_.at; }
-  /// Tells the listener of a pending boundary (at or before `now`).
-  void flush_boundary(SimTime now);
-  /// A pending boundary's changes of running sequences and KV blocks, not yet told.
-  [[nodiscard]] double boundary_running_change() const { return static_cast<double>(boundary_.running) - reported_running_; }
-  [[nodiscard]] double boundary_kv_change() const { return static_cast<double>(boundary_.kv - reported_kv_); }
+  /// ReplicaContext::early_joins: tells the listener of the step boundaries planned ahead that
+  /// `now` has passed (a join's, and the end of a mixed step whose decode tail was planned with
+  /// it), late.
+  void flush_late(SimTime now) {
+    if (boundary_.pending && boundary_.at <= now) flush_boundary(now);
+    if (stretch_.tail_steps > 0 && stretch_.end <= now) settle_tail(now);
+  }
+  /// What flush_late(now) would add to the integral of running sequences (or, with `kv`, of KV
+  /// blocks) over time up to now, in level x nanoseconds.
+  [[nodiscard]] double late_area(SimTime now, bool kv) const;
   /// Handles an event scheduled by this replica (its data word: generation << 32 | index, or
   /// its key in place of the index when it has one).
   void on_event(std::uint64_t data);
@@ -122,8 +123,10 @@ class alignas(64) Replica {
   [[nodiscard]] std::uint64_t preemptions() const { return preemptions_; }
   /// Steps run so far (a boundary planned early counts from its time on).
   [[nodiscard]] std::uint64_t steps() const {
-    const bool passed = boundary_.pending && boundary_.at <= ctx_.engine->now();
-    return steps_ + (passed ? static_cast<std::uint64_t>(boundary_.steps) : 0);
+    const SimTime now = ctx_.engine->now();
+    const bool passed = boundary_.pending && boundary_.at <= now;
+    const bool tail_passed = stretch_.tail_steps > 0 && stretch_.end <= now;
+    return steps_ + (passed ? static_cast<std::uint64_t>(boundary_.steps) : 0) + (tail_passed ? 1 : 0);
   }
   [[nodiscard]] std::uint64_t output_tokens() const { return output_tokens_; }
   /// Prompt tokens served from the prefix cache, and prompt tokens admitted.
@@ -163,7 +166,8 @@ class alignas(64) Replica {
     std::uint32_t slot;
     std::uint32_t tokens;
   };
-  // The steps in progress: `steps` iterations from `start`; decode-only stretches may be cut.
+  // The steps in progress: `steps` iterations from `start` to `end`; decode-only stretches may
+  // be cut. A mixed step may carry the decode stretch planned to follow it (plan_tail()).
   struct Stretch {
     bool active = false;
     bool mixed = false;           // has prefill chunks (always one step)
@@ -171,13 +175,21 @@ class alignas(64) Replica {
     std::int64_t steps = 0;
     SimTime start;
     SimTime end;
-    DecodeRun decode;             // its steps' times, in closed form
+    DecodeRun decode;             // its steps' times, in closed form (a mixed step's: its tail's)
+    std::int64_t tail_steps = 0;  // a mixed step's decode tail: its steps (0: none), end, and
+    SimTime tail_end;             // the KV blocks held from the mixed step's end
+    std::int64_t tail_kv = 0;
   };
 
   void plan(SimTime now);
   void finish_steps(SimTime now, std::int64_t steps);
   void join_early(SimTime at, std::int64_t steps);
   void join_planned_step();
+  void flush_boundary(SimTime now);
+  bool plan_tail(SimTime step_end);
+  [[nodiscard]] std::int64_t tail_need(std::int64_t start, std::int64_t iter) const;
+  void settle_tail(SimTime now);
+  void drop_tail();
   bool preempt_if_needed();
   bool schedule_prefill(SimTime now);
   void admit_waiting(SimTime now, std::int64_t budget);

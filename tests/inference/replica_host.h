@@ -13,7 +13,8 @@ namespace capsim::inference {
 
 // Drives one Replica: submits requests at their arrival times and records when each is done,
 // and integrates its running sequences and KV blocks over time. With `early_joins` the replica
-// plans joins ahead (ReplicaContext::early_joins) and its batch fill is not tracked.
+// plans joins ahead (ReplicaContext::early_joins) with keyed events, as in a cluster, and its
+// batch fill is not tracked.
 class Host final : public Component, public ReplicaListener {
  public:
   Host(const StepCostModel& cost, const SchedulerOptions& opt, std::int64_t blocks,
@@ -22,6 +23,7 @@ class Host final : public Component, public ReplicaListener {
     ReplicaContext ctx{&engine,   id_, 0, &pool, &metrics_, ServiceMetrics::kNone, metrics_.reason("context_too_long"),
                        this,      block_table};
     ctx.early_joins = early_joins;
+    if (early_joins) ctx.key = engine.add_keys(1);  // as a cluster's replicas: a cut moves the pending event
     replica_.emplace_back(ctx, cost, opt, blocks);
     if (!early_joins) replica_[0].track_batch_fill();
   }
@@ -33,7 +35,7 @@ class Host final : public Component, public ReplicaListener {
     engine.run();
   }
   void handle(const Event& e) override {
-    if (e.kind == Replica::kEventKind) {
+    if ((e.kind & ~QuaternaryHeap::kKeyed) == Replica::kEventKind) {
       replica_[0].on_event(e.data);
       return;
     }
