@@ -18,7 +18,7 @@ double steps_in(double a, double b, double x) {
 }
 }  // namespace
 
-DecodeRun::DecodeRun(const StepCostModel& model, std::uint32_t seqs, double context0) {
+void DecodeRun::set(const StepCostModel& model, std::uint32_t seqs, double context0) {
   const StepCostModel::DecodeLines l = model.decode_lines(seqs);
   const double b = seqs;
   // Step k is max(compute line, memory line); the context at step k is context0 + k b.

@@ -22,7 +22,9 @@ class DecodeRun {
  public:
   DecodeRun() = default;
   /// Decode steps of `seqs` sequences whose summed context is `context0` at the first step.
-  DecodeRun(const StepCostModel& model, std::uint32_t seqs, double context0);
+  DecodeRun(const StepCostModel& model, std::uint32_t seqs, double context0) { set(model, seqs, context0); }
+  /// Becomes DecodeRun(model, seqs, context0), in place.
+  void set(const StepCostModel& model, std::uint32_t seqs, double context0);
 
   /// Seconds of step k (k = 0 is the first), not rounded.
   [[nodiscard]] double step_seconds(std::int64_t k) const;

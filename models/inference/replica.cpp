@@ -210,7 +210,10 @@ double Replica::late_area(SimTime now, bool kv) const {
     area += (level - told) * ns(boundary_.at);
     told = level;
   }
-  if (kv && stretch_.tail_steps > 0 && stretch_.end <= now) area += (static_cast<double>(stretch_.tail_kv) - told) * ns(stretch_.end);
+  if (kv && stretch_.tail_steps > 0 && stretch_.end <= now) {
+    const std::int64_t iter = iter_ + (stretch_.decoders_advance ? 1 : 0);
+    area += (static_cast<double>(tail_need(iter, iter)) - told) * ns(stretch_.end);
+  }
   return area;
 }
 
@@ -239,23 +242,28 @@ bool Replica::plan_tail(SimTime step_end) {
     finish = std::min<std::int64_t>(finish, iter + (s.output - s.generated - 1));
   }
   const std::int64_t n = finish - iter;
-  if (opt_.preemption && tail_need(iter, iter + n - 1) > total_blocks_) return false;
-  stretch_.decode = DecodeRun(*cost_, seqs, static_cast<double>(context));
+  if (opt_.preemption && !tail_fits(iter, iter + n - 1)) return false;
+  stretch_.decode.set(*cost_, seqs, static_cast<double>(context));
   stretch_.tail_steps = n;
   stretch_.tail_end = step_end + stretch_.decode.elapsed(n);
-  stretch_.tail_kv = tail_need(iter, iter);
   return true;
 }
 
-// KV blocks needed before iteration `iter` once the mixed step's prompts decode from `start`.
-std::int64_t Replica::tail_need(std::int64_t start, std::int64_t iter) const {
-  std::int64_t need = need_at(iter);
-  if (!opt_.preemption) return need;  // reserved blocks do not change
+// KV blocks needed before iteration `iter` once the mixed step's prompts decode from `start`,
+// and whether they fit (need_bound() first).
+std::int64_t Replica::tail_need(std::int64_t start, std::int64_t iter) const { return need_at(iter) + tail_blocks(start, iter); }
+bool Replica::tail_fits(std::int64_t start, std::int64_t iter) const {
+  const std::int64_t more = tail_blocks(start, iter);
+  return need_bound(iter) + more <= total_blocks_ || need_at(iter) + more <= total_blocks_;
+}
+std::int64_t Replica::tail_blocks(std::int64_t start, std::int64_t iter) const {
+  if (!opt_.preemption) return 0;  // reserved blocks do not change
+  std::int64_t more = 0;
   for (const Chunk& c : chunks_) {
     const Seq& s = seqs_[c.slot];
-    need += blocks_for(std::int64_t{s.input} + s.generated + 2 + (iter - start)) - s.blocks_static;
+    more += blocks_for(std::int64_t{s.input} + s.generated + 2 + (iter - start)) - s.blocks_static;
   }
-  return need;
+  return more;
 }
 
 // The mixed step of a tail ended at or before `now`: what its event would have done there (its
@@ -274,7 +282,7 @@ void Replica::settle_tail(SimTime now) {
   stretch_.tail_steps = 0;
   step_tokens_ = 0;
   kv_used_ = need_at(iter_);
-  assert(kv_used_ == tail.tail_kv && next_finish_ == iter_ + tail.tail_steps && running() == reported_running_);
+  assert(next_finish_ == iter_ + tail.tail_steps && running() == reported_running_);
   if (ctx_.listener != nullptr && kv_used_ != reported_kv_) {
     ctx_.listener->levels_changed_late(ctx_.index, tail.end, now, 0.0, static_cast<double>(kv_used_ - reported_kv_));
   }
@@ -590,7 +598,7 @@ void Replica::start_decode_stretch(SimTime now) {
   assert(n >= 1);
   // KV exhaustion is a change of composition too: stop at the first boundary whose next step
   // does not fit (the need only grows during the stretch, so bisect).
-  if (opt_.preemption && n > 1 && need_at(iter_ + n - 1) > total_blocks_) {
+  if (opt_.preemption && n > 1 && need_bound(iter_ + n - 1) > total_blocks_ && need_at(iter_ + n - 1) > total_blocks_) {
     std::int64_t lo = 1, hi = n - 1;  // need_at(iter_ + hi) > total
     while (lo < hi) {
       const std::int64_t mid = lo + (hi - lo) / 2;
@@ -608,7 +616,7 @@ void Replica::start_decode_stretch(SimTime now) {
   stretch_.decoders_advance = true;
   stretch_.steps = n;
   stretch_.start = now;
-  stretch_.decode = DecodeRun(*cost_, decoders_, static_cast<double>(context_base_ + static_cast<std::int64_t>(decoders_) * iter_));
+  stretch_.decode.set(*cost_, decoders_, static_cast<double>(context_base_ + static_cast<std::int64_t>(decoders_) * iter_));
   stretch_.end = now + stretch_.decode.elapsed(n);
   set_stretch_event(stretch_.end);
 }

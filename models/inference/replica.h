@@ -176,9 +176,8 @@ class alignas(64) Replica {
     SimTime start;
     SimTime end;
     DecodeRun decode;             // its steps' times, in closed form (a mixed step's: its tail's)
-    std::int64_t tail_steps = 0;  // a mixed step's decode tail: its steps (0: none), end, and
-    SimTime tail_end;             // the KV blocks held from the mixed step's end
-    std::int64_t tail_kv = 0;
+    std::int64_t tail_steps = 0;  // a mixed step's decode tail: its steps (0: none) and end
+    SimTime tail_end;
   };
 
   void plan(SimTime now);
@@ -188,6 +187,8 @@ class alignas(64) Replica {
   void flush_boundary(SimTime now);
   bool plan_tail(SimTime step_end);
   [[nodiscard]] std::int64_t tail_need(std::int64_t start, std::int64_t iter) const;
+  [[nodiscard]] bool tail_fits(std::int64_t start, std::int64_t iter) const;
+  [[nodiscard]] std::int64_t tail_blocks(std::int64_t start, std::int64_t iter) const;
   void settle_tail(SimTime now);
   void drop_tail();
   bool preempt_if_needed();
@@ -207,6 +208,11 @@ class alignas(64) Replica {
   [[nodiscard]] static std::int64_t need_offset(const Seq& s) { return std::int64_t{s.input} + s.generated - s.iter_start + 1; }
   [[nodiscard]] std::int64_t blocks_for(std::int64_t tokens) const { return (tokens + block_ - 1) / block_; }
   [[nodiscard]] std::int64_t need_at(std::int64_t iter) const { return decode_blocks(iter) + static_blocks_; }
+  // At least need_at(iter), in a few operations: each decoder crosses at most one block
+  // boundary more than `iter / block` counts.
+  [[nodiscard]] std::int64_t need_bound(std::int64_t iter) const {
+    return opt_.preemption ? sum_q_ + static_cast<std::int64_t>(decoders_) * (iter / block_ + 1) + static_blocks_ : static_blocks_;
+  }
   void complete(std::uint32_t slot, SimTime now);
   void first_token(std::uint32_t slot, SimTime now);
   std::uint32_t new_slot();
