@@ -65,8 +65,10 @@ struct ReplicaContext {
   /// A request that arrives during a decode stretch and can join at the end of the step in
   /// progress is planned into the step that starts there at once, instead of at an event at
   /// that boundary: one event less per join, same timeline. The boundary's new levels reach
-  /// the listener late (levels_changed_late(), at the replica's next event or flush_boundary());
-  /// its steps count from then. Only for owners that read nothing of a replica between its
+  /// the listener late (levels_changed_late(), at the replica's next event or flush_late());
+  /// its steps count from then. Likewise a step with prompt chunks after which the batch only
+  /// decodes is planned with the decode stretch that follows it (one event for both; its end's
+  /// change of KV blocks is told late). Only for owners that read nothing of a replica between its
   /// events but outstanding() and busy(), without batch-fill tracking (which turns it off) or
   /// prefix caching.
   bool early_joins = false;

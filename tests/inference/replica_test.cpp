@@ -156,3 +156,38 @@ TEST_CASE("joins planned early keep the timeline when the replica fails and rest
     }
   }
 }
+
+TEST_CASE("a prompt step whose batch then only decodes is planned with the decode stretch after it") {
+  // A arrives at an idle replica; B arrives while A decodes and joins at the end of the step in
+  // progress. Planned step by step, the replica's events are: A's prompt step's end, B's join
+  // boundary, B's prompt step's end, A's completion, B's completion. With joins planned early,
+  // each prompt step is planned with the decode stretch after it (no waiting request, no
+  // completion at its end): only the two completions remain, besides the two arrivals.
+  const StepCostModel cost(model("llama-2-7b"), gpu("a100-80gb"), {});
+  SchedulerOptions opt;
+  opt.max_batch = 8;
+  opt.chunk_size = 512;
+  std::vector<reference::Req> reqs(2);
+  reqs[0].arrival = SimTime::zero();
+  reqs[0].input = 300;
+  reqs[0].output = 80;
+  reqs[1].arrival = SimTime::ms(200);
+  reqs[1].input = 200;
+  reqs[1].output = 60;
+  auto ref = reqs;
+  reference::simulate(ref, cost, opt, 5000);
+  auto plain = reqs;
+  Host a(cost, opt, 5000);
+  a.run(plain);
+  auto early = reqs;
+  Host b(cost, opt, 5000, nullptr, true);
+  b.run(early);
+  require_same_times(plain, ref);
+  require_same_times(early, ref);
+  REQUIRE(ref[1].first_token < ref[0].done);  // B joined while A was decoding
+  CHECK(b.engine.events_processed() == 4);
+  CHECK(a.engine.events_processed() >= 7);
+  CHECK(b.replica().steps() == a.replica().steps());
+  const SimTime end = a.engine.now();
+  CHECK(b.kv_blocks.mean(end) == Approx(a.kv_blocks.mean(end)).epsilon(1e-12));
+}
