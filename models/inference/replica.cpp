@@ -4,6 +4,7 @@
 #include <cassert>
 #include <cmath>
 #include <span>
+#include <utility>
 
 namespace capsim::inference {
 
@@ -271,20 +272,19 @@ std::int64_t Replica::tail_blocks(std::int64_t start, std::int64_t iter) const {
 // stretch in progress. The KV blocks it changes are told late.
 void Replica::settle_tail(SimTime now) {
   assert(!boundary_.pending && stretch_.mixed && stretch_.end <= now);
-  const Stretch tail = stretch_;
-  finish_steps(tail.end, 1);
+  const SimTime at = stretch_.end;
+  finish_steps(at, 1);
   stretch_.active = true;
   stretch_.mixed = false;
   stretch_.decoders_advance = true;
-  stretch_.steps = tail.tail_steps;
-  stretch_.start = tail.end;
-  stretch_.end = tail.tail_end;
-  stretch_.tail_steps = 0;
+  stretch_.steps = std::exchange(stretch_.tail_steps, 0);
+  stretch_.start = at;
+  stretch_.end = stretch_.tail_end;  // the decode run is the tail's already
   step_tokens_ = 0;
   kv_used_ = need_at(iter_);
-  assert(next_finish_ == iter_ + tail.tail_steps && running() == reported_running_);
+  assert(next_finish_ == iter_ + stretch_.steps && running() == reported_running_);
   if (ctx_.listener != nullptr && kv_used_ != reported_kv_) {
-    ctx_.listener->levels_changed_late(ctx_.index, tail.end, now, 0.0, static_cast<double>(kv_used_ - reported_kv_));
+    ctx_.listener->levels_changed_late(ctx_.index, at, now, 0.0, static_cast<double>(kv_used_ - reported_kv_));
   }
   reported_kv_ = kv_used_;
 }
