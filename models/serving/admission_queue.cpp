@@ -63,15 +63,16 @@ double AdmissionQueue::predicted_ttft_s(std::uint16_t tier, std::uint16_t model,
 }
 
 Verdict AdmissionQueue::check(std::uint16_t tier, std::uint16_t model) const {
-  if (backend_.replicas_available(model) == 0) return Verdict::kDown;
+  const std::uint32_t replicas = backend_.replicas_available(model);  // asked once: a virtual call
+  if (replicas == 0) return Verdict::kDown;
   const ModelState& s = models_[model];
   const TierRules& rules = spec_.tiers[tier];
-  const bool must_wait = s.queued > 0 || s.in_flight >= capacity(model);
+  const bool must_wait = s.queued > 0 || s.in_flight >= capacity_of(replicas);
   if (must_wait && s.queues[tier].size() >= rules.queue_limit) return Verdict::kQueueFull;
   // An idle model always takes a request: its averages may be stale from a busier time, and
   // only a request served refreshes them.
   const bool idle = s.in_flight == 0 && s.queued == 0;
-  if (!idle && rules.slo.ttft_s > 0 && predicted_ttft_s(tier, model) * spec_.early_reject_margin > rules.slo.ttft_s) {
+  if (!idle && rules.slo.ttft_s > 0 && predicted_ttft_s(tier, model, replicas) * spec_.early_reject_margin > rules.slo.ttft_s) {
     return Verdict::kOverSlo;
   }
   return Verdict::kOk;

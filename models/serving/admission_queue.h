@@ -96,8 +96,9 @@ class AdmissionQueue {
     double service_s = 0;  // moving averages over completed requests
     double first_token_s = 0;
   };
-  [[nodiscard]] std::uint64_t capacity(std::uint16_t model) const {
-    return spec_.max_outstanding_per_replica ? slots(backend_.replicas_available(model)) : kUnlimitedSlots;
+  [[nodiscard]] std::uint64_t capacity(std::uint16_t model) const { return capacity_of(backend_.replicas_available(model)); }
+  [[nodiscard]] std::uint64_t capacity_of(std::uint32_t replicas) const {
+    return spec_.max_outstanding_per_replica ? slots(replicas) : kUnlimitedSlots;
   }
 
   [[nodiscard]] double ahead(const ModelState& s, std::uint16_t tier) const;
