@@ -131,8 +131,9 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   void bucket_insert(ModelGroup& g, std::uint32_t replica, std::uint32_t count);
   void bucket_remove(ModelGroup& g, std::uint32_t replica, std::uint32_t count);
   void fix_bucket_min(ModelGroup& g);
-  // Replicas join requests early (ReplicaContext::early_joins): the levels they have not told
-  // yet are told before the cluster's levels are read.
+  // Replicas plan step boundaries ahead (ReplicaContext::early_joins: joins, and prompt steps
+  // with the decode stretch after them): the levels they have not told yet are told before the
+  // cluster's levels are read.
   void flush_boundaries(SimTime now);
   [[nodiscard]] double late_area(SimTime now, bool kv) const;  // what flush_boundaries(now) would add, level x ns
 

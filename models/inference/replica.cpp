@@ -213,7 +213,7 @@ double Replica::late_area(SimTime now, bool kv) const {
   }
   if (kv && stretch_.tail_steps > 0 && stretch_.end <= now) {
     const std::int64_t iter = iter_ + (stretch_.decoders_advance ? 1 : 0);
-    area += (static_cast<double>(tail_need(iter, iter)) - told) * ns(stretch_.end);
+    area += (static_cast<double>(need_at(iter) + tail_blocks(iter, iter)) - told) * ns(stretch_.end);
   }
   return area;
 }
@@ -250,9 +250,8 @@ bool Replica::plan_tail(SimTime step_end) {
   return true;
 }
 
-// KV blocks needed before iteration `iter` once the mixed step's prompts decode from `start`,
-// and whether they fit (need_bound() first).
-std::int64_t Replica::tail_need(std::int64_t start, std::int64_t iter) const { return need_at(iter) + tail_blocks(start, iter); }
+// Whether the KV cache holds what iteration `iter` needs once the mixed step's prompts decode
+// from `start` (need_bound() first), and the blocks those prompts add to need_at(iter).
 bool Replica::tail_fits(std::int64_t start, std::int64_t iter) const {
   const std::int64_t more = tail_blocks(start, iter);
   return need_bound(iter) + more <= total_blocks_ || need_at(iter) + more <= total_blocks_;

@@ -188,7 +188,6 @@ class alignas(64) Replica {
   void join_planned_step();
   void flush_boundary(SimTime now);
   bool plan_tail(SimTime step_end);
-  [[nodiscard]] std::int64_t tail_need(std::int64_t start, std::int64_t iter) const;
   [[nodiscard]] bool tail_fits(std::int64_t start, std::int64_t iter) const;
   [[nodiscard]] std::int64_t tail_blocks(std::int64_t start, std::int64_t iter) const;
   void settle_tail(SimTime now);
