@@ -40,7 +40,9 @@ struct Partition {
     SimTime at;
     RequestId id;
   };
-  struct Buffers {
+  // A line of its own each: the clusters' thread fills one set's log while the calling thread
+  // fills the other's inbox; sharing a line, every request would move it between the cores.
+  struct alignas(64) Buffers {
     std::vector<Posted> inbox;            // requests routed to the cluster in the stretch
     std::vector<std::size_t> window_end;  // inbox size at the end of each window
     std::vector<Outcome> log;             // what the cluster recorded
