@@ -314,31 +314,23 @@ void Replica::set_stretch_event(SimTime end) {
   if (ctx_.touch != nullptr) leave_touch_hint();
 }
 
-// The sequences the pending event will most likely finish a phase of: at the end of a mixed
+// The sequence the pending event will most likely finish a phase of: at the end of a mixed
 // step the oldest prefill chunk's (its first token), at the end of a decode stretch the top of
-// the finish heap (its completion), after a cut the head of the waiting queue (it joins); a
-// mixed step's tail ends with both the chunk's and the completion's.
+// the finish heap (its completion), after a cut the head of the waiting queue (it joins).
 void Replica::leave_touch_hint() {
-  const auto hint = [this](std::size_t k, std::uint32_t slot) {
-    const RequestId id = slot == kNoSlot ? kNoRequest : seqs_[slot].id;
-    ctx_.touch[k] = slot == kNoSlot ? nullptr : &seqs_[slot];
-    ctx_.touch[k + 1] = id == kNoRequest ? nullptr : &(*ctx_.pool)[id];
-  };
-  const bool finishes = !finish_heap_.empty() && finish_heap_.front().iter <= iter_ + stretch_.steps + stretch_.tail_steps;
   std::uint32_t slot = kNoSlot;
-  std::uint32_t then = kNoSlot;
   if (stretch_.mixed && !chunks_.empty()) {
     slot = chunks_.front().slot;
-    if (stretch_.tail_steps > 0 && finishes) then = finish_heap_.front().slot;
-  } else if (finishes) {
+  } else if (!finish_heap_.empty() && finish_heap_.front().iter <= iter_ + stretch_.steps) {
     slot = finish_heap_.front().slot;
   } else if (!waiting_.empty()) {
     slot = waiting_.front();
   }
-  hint(0, slot);
-  hint(2, then);
-  ctx_.touch[4] = finish_heap_.empty() ? nullptr : finish_heap_.data();
-  ctx_.touch[5] = prefilling_.empty() ? nullptr : prefilling_.data();
+  const RequestId id = slot == kNoSlot ? kNoRequest : seqs_[slot].id;
+  ctx_.touch[0] = slot == kNoSlot ? nullptr : &seqs_[slot];
+  ctx_.touch[1] = id == kNoRequest ? nullptr : &(*ctx_.pool)[id];
+  ctx_.touch[2] = finish_heap_.empty() ? nullptr : finish_heap_.data();
+  ctx_.touch[3] = prefilling_.empty() ? nullptr : prefilling_.data();
 }
 
 bool Replica::head_admissible(std::int64_t iter) const {

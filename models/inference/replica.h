@@ -56,12 +56,12 @@ struct ReplicaContext {
   /// Trace replay: the block table Request::prefix_begin/prefix_blocks index (prefix caching).
   const std::vector<std::uint32_t>* block_table = nullptr;
   std::uint32_t gpus = 1;  ///< GPUs the replica occupies (its busy level)
-  /// Where the replica leaves, for its pending event, the addresses of the sequence slots and
-  /// the requests that event will touch (two of each), then of its completion heap and its
-  /// prefill list (kTouchHints entries; null: none), so that the owner can prefetch them one
-  /// event ahead (Component::prefetch). Only a hint: they may move before.
+  /// Where the replica leaves, for its pending event, the addresses of the sequence slot and the
+  /// request that event will most likely touch, then of its completion heap and its prefill
+  /// list (kTouchHints entries, two replicas' to a cache line; null: none), so that the owner
+  /// can prefetch them one event ahead (Component::prefetch). Only a hint: they may move before.
   const void** touch = nullptr;
-  static constexpr std::size_t kTouchHints = 6;  ///< entries of `touch`: two slots and requests, two of the replica's own arrays
+  static constexpr std::size_t kTouchHints = 4;  ///< entries of `touch`: a slot and its request, two of the replica's own arrays
   /// A request that arrives during a decode stretch and can join at the end of the step in
   /// progress is planned into the step that starts there at once, instead of at an event at
   /// that boundary: one event less per join, same timeline. The boundary's new levels reach
