@@ -307,6 +307,7 @@ void Cluster::prefetch(const Event& next) const {
   for (std::size_t k = 0; k < ReplicaContext::kTouchHints; ++k) {
     if (touch[k] != nullptr) __builtin_prefetch(touch[k], 1);
   }
+  if (const auto completes = static_cast<RequestId>(next.data >> 32); completes != kNoRequest) __builtin_prefetch(&pool_[completes], 1);
 }
 
 void Cluster::handle(const Event& e) {

@@ -295,7 +295,7 @@ void Replica::drop_tail() {
 }
 
 void Replica::on_event(std::uint64_t data) {
-  if ((data >> 32) != generation_) return;  // superseded by a cut (plain events)
+  if (ctx_.key == ReplicaContext::kNoKey && (data >> 32) != generation_) return;  // superseded by a cut (plain events)
   const SimTime now = ctx_.engine->now();
   flush_late(now);
   in_event_ = true;
@@ -307,7 +307,13 @@ void Replica::on_event(std::uint64_t data) {
 void Replica::set_stretch_event(SimTime end) {
   ++generation_;
   if (ctx_.key != ReplicaContext::kNoKey) {
-    ctx_.engine->schedule_keyed(end, ctx_.target, kEventKind, (std::uint64_t{generation_} << 32) | ctx_.key, Priority::kHigh);
+    // A keyed event is never stale: its high half names, for the prefetch, the request a planned
+    // stretch's completion reads (the touch hints name the prompt's).
+    RequestId completes = kNoRequest;
+    if (stretch_.tail_steps > 0 && !finish_heap_.empty() && finish_heap_.front().iter <= iter_ + stretch_.steps + stretch_.tail_steps) {
+      completes = seqs_[finish_heap_.front().slot].id;
+    }
+    ctx_.engine->schedule_keyed(end, ctx_.target, kEventKind, (std::uint64_t{completes} << 32) | ctx_.key, Priority::kHigh);
   } else {
     ctx_.engine->schedule(end, ctx_.target, kEventKind, (std::uint64_t{generation_} << 32) | ctx_.index, Priority::kHigh);
   }

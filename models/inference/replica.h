@@ -73,7 +73,9 @@ struct ReplicaContext {
   /// prefix caching.
   bool early_joins = false;
   /// An engine key (Engine::add_keys) for the replica's events: a cut moves its pending event
-  /// instead of leaving it behind superseded. kNoKey: plain events.
+  /// instead of leaving it behind superseded, so the event's data carries, above the key, the
+  /// request a planned stretch's completion will read (kNoRequest: none), for the owner's
+  /// prefetch, rather than a generation. kNoKey: plain events.
   std::uint32_t key = kNoKey;
   static constexpr std::uint32_t kNoKey = 0xFFFFFFFFu;
 };
