@@ -309,10 +309,8 @@ void Replica::set_stretch_event(SimTime end) {
   if (ctx_.key != ReplicaContext::kNoKey) {
     // A keyed event is never stale: its high half names, for the prefetch, the request a planned
     // stretch's completion reads (the touch hints name the prompt's).
-    RequestId completes = kNoRequest;
-    if (stretch_.tail_steps > 0 && !finish_heap_.empty() && finish_heap_.front().iter <= iter_ + stretch_.steps + stretch_.tail_steps) {
-      completes = seqs_[finish_heap_.front().slot].id;
-    }
+    const std::uint32_t slot = stretch_.tail_steps > 0 ? finishing_slot(stretch_.steps + stretch_.tail_steps) : kNoSlot;
+    const RequestId completes = slot == kNoSlot ? kNoRequest : seqs_[slot].id;
     ctx_.engine->schedule_keyed(end, ctx_.target, kEventKind, (std::uint64_t{completes} << 32) | ctx_.key, Priority::kHigh);
   } else {
     ctx_.engine->schedule(end, ctx_.target, kEventKind, (std::uint64_t{generation_} << 32) | ctx_.index, Priority::kHigh);
@@ -327,8 +325,8 @@ void Replica::leave_touch_hint() {
   std::uint32_t slot = kNoSlot;
   if (stretch_.mixed && !chunks_.empty()) {
     slot = chunks_.front().slot;
-  } else if (!finish_heap_.empty() && finish_heap_.front().iter <= iter_ + stretch_.steps) {
-    slot = finish_heap_.front().slot;
+  } else if (const std::uint32_t finishing = finishing_slot(stretch_.steps); finishing != kNoSlot) {
+    slot = finishing;
   } else if (!waiting_.empty()) {
     slot = waiting_.front();
   }
@@ -337,6 +335,10 @@ void Replica::leave_touch_hint() {
   ctx_.touch[1] = id == kNoRequest ? nullptr : &(*ctx_.pool)[id];
   ctx_.touch[2] = finish_heap_.empty() ? nullptr : finish_heap_.data();
   ctx_.touch[3] = prefilling_.empty() ? nullptr : prefilling_.data();
+}
+
+std::uint32_t Replica::finishing_slot(std::int64_t steps) const {
+  return !finish_heap_.empty() && finish_heap_.front().iter <= iter_ + steps ? finish_heap_.front().slot : kNoSlot;
 }
 
 bool Replica::head_admissible(std::int64_t iter) const {

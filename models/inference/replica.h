@@ -201,6 +201,8 @@ class alignas(64) Replica {
   void start_decode_stretch(SimTime now);
   void set_stretch_event(SimTime end);
   void leave_touch_hint();
+  // The slot of the next completion when it falls within `steps` iterations, else kNoSlot.
+  [[nodiscard]] std::uint32_t finishing_slot(std::int64_t steps) const;
   [[nodiscard]] bool head_admissible(std::int64_t iter) const;
 
   // Decode-set bookkeeping.
