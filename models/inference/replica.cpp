@@ -85,9 +85,9 @@ std::uint32_t Replica::cached_prefix(const Seq& s) {
 }
 
 std::uint32_t Replica::new_slot() {
-  if (!free_.empty()) {
-    const std::uint32_t s = free_.back();
-    free_.pop_back();
+  if (free_head_ != kNoSlot) {
+    const std::uint32_t s = free_head_;
+    free_head_ = seqs_[s].admit_seq;
     return s;
   }
   seqs_.emplace_back();
@@ -413,7 +413,8 @@ void Replica::complete(std::uint32_t slot, SimTime now) {
   output_tokens_ += s.output;
   s.phase = Phase::kFree;
   s.id = kNoRequest;
-  free_.push_back(slot);
+  s.admit_seq = free_head_;
+  free_head_ = slot;
   --outstanding_;
   // Listeners may submit new requests from here (a client's next turn): `s` is not used again.
   ctx_.metrics->completed((*ctx_.pool)[id], now, wait, ctx_.cluster);
@@ -532,14 +533,18 @@ void Replica::admit_waiting(SimTime now, std::int64_t budget) {
   const bool chunked = opt_.chunked_prefill;
   std::int64_t& need = kv_used_;
   while (budget > 0 && running() < static_cast<std::uint32_t>(opt_.max_batch)) {
-    RingBuffer<std::uint32_t>* q = !preempted_.empty() ? &preempted_ : !waiting_.empty() ? &waiting_ : nullptr;
-    if (q == nullptr) break;
-    const std::uint32_t slot = q->front();
+    const bool from_preempted = !preempted_.empty();
+    if (!from_preempted && waiting_.empty()) break;
+    const std::uint32_t slot = from_preempted ? preempted_.front() : waiting_.front();
     Seq& s = seqs_[slot];
     const std::int64_t blocks = opt_.preemption ? blocks_for(std::int64_t{s.prompt} + 1) : blocks_for(std::int64_t{s.input} + s.output);
     if (need + blocks > total_blocks_) break;
     if (!chunked && !chunks_.empty() && s.prompt > budget) break;  // whole prompts; an oversized one goes alone
-    q->pop_front();
+    if (from_preempted) {
+      preempted_.pop_front();
+    } else {
+      waiting_.pop_front();
+    }
     s.phase = Phase::kPrefill;
     const bool fresh = s.admitted == SimTime::min();
     s.prefilled = fresh ? cached_prefix(s) : 0;  // a recompute starts over
@@ -630,8 +635,8 @@ void Replica::evict_all(std::vector<RequestId>& out, bool cold_cache) {
     if (s.phase != Phase::kFree) out.push_back(s.id);
   }
   seqs_.clear();
-  free_.clear();
-  waiting_ = RingBuffer<std::uint32_t>();
+  free_head_ = kNoSlot;
+  waiting_ = decltype(waiting_)();
   preempted_ = RingBuffer<std::uint32_t>();
   prefilling_.clear();
   chunks_.clear();

@@ -17,6 +17,8 @@
 #include <memory>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "models/inference/cost_model.h"
 #include "models/inference/decode_run.h"
 #include "models/inference/inference_spec.h"
@@ -154,7 +156,7 @@ class alignas(64) Replica {
     std::uint32_t generated = 0;  // decode: tokens generated at iter_start
     std::uint32_t version = 0;    // invalidates heap entries of a preempted decoder
     std::uint32_t blocks_static = 0;
-    std::uint32_t admit_seq = 0;  // admission order on this replica (preemption picks the latest)
+    std::uint32_t admit_seq = 0;  // admission order on this replica (preemption picks the latest); free: the next free slot
     Phase phase = Phase::kFree;
     std::int64_t iter_start = 0;  // decode iteration count when decoding (re)started
     SimTime enqueued;
@@ -231,11 +233,13 @@ class alignas(64) Replica {
   std::int64_t block_;
 
   std::vector<Seq> seqs_;
-  std::vector<std::uint32_t> free_;
-  RingBuffer<std::uint32_t> waiting_;
+  RingBuffer<std::uint32_t, 8> waiting_;
   RingBuffer<std::uint32_t> preempted_;
-  std::vector<std::uint32_t> prefilling_;  // admission order
-  std::vector<Chunk> chunks_;              // of the mixed step in progress
+  // Free slots, last freed first, linked through their Seq (the line complete() writes anyway).
+  std::uint32_t free_head_ = kNoSlot;
+  // Inside the replica (a step rarely holds more prompts): no line of their own to miss.
+  boost::container::small_vector<std::uint32_t, 6> prefilling_;  // admission order
+  boost::container::small_vector<Chunk, 4> chunks_;               // of the mixed step in progress
   std::vector<Finish> finish_heap_;        // min-heap of decoders' last iterations
   static constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
   static constexpr std::uint32_t kNoSlot = std::numeric_limits<std::uint32_t>::max();
@@ -270,13 +274,13 @@ class alignas(64) Replica {
   // ReplicaContext::early_joins: the step boundary planned ahead of time, its decode steps and
   // the levels as of then, until told to the listener; `deferring` while planning it.
   struct Boundary {
-    bool pending = false;
-    bool deferring = false;
     SimTime at;
     std::int64_t steps = 0;
-    std::uint32_t running = 0;
     std::int64_t kv = 0;
     std::uint64_t prompt_tokens_before = 0;
+    std::uint32_t running = 0;
+    bool pending = false;
+    bool deferring = false;
   };
   Boundary boundary_;
   // Levels as last reported to the listener.

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <vector>
 
+#include <boost/align/aligned_allocator.hpp>
+
 #include "sim/engine/event.h"
 
 namespace capsim {
@@ -29,8 +31,10 @@ class DaryHeap {
   static constexpr std::uint32_t kKeyed = std::uint32_t{1} << 31;
   static constexpr std::size_t kNowhere = ~std::size_t{0};
 
+  DaryHeap() : heap_(kLead) {}
+
   void push(const Event& e) {
-    std::size_t i = heap_.size();
+    std::size_t i = size();
     heap_.push_back(e);
     sift_up(i, e);
   }
@@ -44,7 +48,7 @@ class DaryHeap {
   [[nodiscard]] std::size_t position(std::uint32_t key) const { return pos_[key]; }
   /// Replaces the event at `i` by `e` (of the same key) and restores the order.
   void update_at(std::size_t i, const Event& e) {
-    if (i > 0 && event_before(e, heap_[(i - 1) / D])) {
+    if (i > 0 && event_before(e, at((i - 1) / D))) {
       sift_up(i, e);
     } else {
       sift_down(e, i);
@@ -52,52 +56,57 @@ class DaryHeap {
   }
   /// Takes the event at `i` out.
   void remove_at(std::size_t i) {
-    forget(heap_[i]);
+    forget(at(i));
     const Event last = heap_.back();
     heap_.pop_back();
-    if (i == heap_.size()) return;
+    if (i == size()) return;
     update_at(i, last);
   }
-  [[nodiscard]] const Event& top() const { return heap_.front(); }
+  [[nodiscard]] const Event& top() const { return at(0); }
   /// The event after the top (the least of the root's children), or null.
   [[nodiscard]] const Event* second() const {
-    const std::size_t n = heap_.size();
+    const std::size_t n = size();
     if (n < 2) return nullptr;
-    const Event* best = &heap_[1];
+    const Event* best = &at(1);
     for (std::size_t i = 2; i <= D && i < n; ++i) {
-      if (event_before(heap_[i], *best)) best = &heap_[i];
+      if (event_before(at(i), *best)) best = &at(i);
     }
     return best;
   }
   void pop() {
-    forget(heap_.front());
+    forget(at(0));
     const Event last = heap_.back();
     heap_.pop_back();
-    if (heap_.empty()) return;
+    if (empty()) return;
     sift_down(last, 0);
   }
   /// Removes the top and inserts `e` with one sift: the common "handle an event, schedule
   /// its successor" step costs one pass down the heap instead of a pass down and one up.
   void replace_top(const Event& e) {
-    forget(heap_.front());
+    forget(at(0));
     sift_down(e, 0);
   }
-  [[nodiscard]] bool empty() const { return heap_.empty(); }
-  [[nodiscard]] std::size_t size() const { return heap_.size(); }
+  [[nodiscard]] bool empty() const { return heap_.size() == kLead; }
+  [[nodiscard]] std::size_t size() const { return heap_.size() - kLead; }
   void clear() {
-    for (const auto& e : heap_) forget(e);
-    heap_.clear();
+    for_each([this](const Event& e) { forget(e); });
+    heap_.resize(kLead);
   }
-  void reserve(std::size_t n) { heap_.reserve(n); }
+  void reserve(std::size_t n) { heap_.reserve(n + kLead); }
   template <class F>
   void for_each(F&& f) const {
-    for (const auto& e : heap_) f(e);
+    for (std::size_t i = 0; i < size(); ++i) f(at(i));
   }
 
  private:
   static std::uint32_t key_of(const Event& e) { return static_cast<std::uint32_t>(e.data); }
+  // Event i sits at heap_[i + kLead]: with the storage on a cache-line boundary, the D
+  // children of a node (indices D*i+1 ...) start on a line of their own, so that a node's
+  // children take D*32/64 lines instead of one more.
+  static constexpr std::size_t kLead = 64 / sizeof(Event) - 1;
+  const Event& at(std::size_t i) const { return heap_[i + kLead]; }
   void put(std::size_t i, const Event& e) {
-    heap_[i] = e;
+    heap_[i + kLead] = e;
     if ((e.kind & kKeyed) != 0) pos_[key_of(e)] = i;
   }
   void forget(const Event& e) {
@@ -106,8 +115,8 @@ class DaryHeap {
   void sift_up(std::size_t i, const Event& e) {
     while (i > 0) {
       const std::size_t parent = (i - 1) / D;
-      if (!event_before(e, heap_[parent])) break;
-      put(i, heap_[parent]);
+      if (!event_before(e, at(parent))) break;
+      put(i, at(parent));
       i = parent;
     }
     put(i, e);
@@ -117,7 +126,7 @@ class DaryHeap {
   // element placed at the root usually belongs near the bottom, so this saves the comparison
   // with `x` at every level.
   void sift_down(const Event& x, std::size_t i) {
-    const std::size_t n = heap_.size();
+    const std::size_t n = size();
     for (;;) {
       const std::size_t first = i * D + 1;
       if (first >= n) break;
@@ -128,31 +137,31 @@ class DaryHeap {
             // Branch-free choice leaves the CPU no guess to run ahead on, so in a heap larger
             // than the caches fetch the grandchildren (16 events, 8 lines) while comparing.
             const std::size_t g = (first * D + 1) * sizeof(Event);
-            const char* base = reinterpret_cast<const char*>(heap_.data());
+            const char* base = reinterpret_cast<const char*>(&at(0));
             if (g + 16 * sizeof(Event) <= n * sizeof(Event)) {
               for (std::size_t off = 0; off < 16 * sizeof(Event); off += 64) __builtin_prefetch(base + g + off);
             }
           }
-          const std::size_t a = first + (event_before(heap_[first + 1], heap_[first]) ? 1 : 0);
-          const std::size_t b = first + 2 + (event_before(heap_[first + 3], heap_[first + 2]) ? 1 : 0);
-          best = event_before(heap_[b], heap_[a]) ? b : a;
-          put(i, heap_[best]);
+          const std::size_t a = first + (event_before(at(first + 1), at(first)) ? 1 : 0);
+          const std::size_t b = first + 2 + (event_before(at(first + 3), at(first + 2)) ? 1 : 0);
+          best = event_before(at(b), at(a)) ? b : a;
+          put(i, at(best));
           i = best;
           continue;
         }
       }
       const std::size_t end = first + D < n ? first + D : n;
       for (std::size_t c = first + 1; c < end; ++c) {
-        if (event_before(heap_[c], heap_[best])) best = c;
+        if (event_before(at(c), at(best))) best = c;
       }
-      put(i, heap_[best]);
+      put(i, at(best));
       i = best;
     }
     sift_up(i, x);
   }
 
   static constexpr std::size_t kPrefetchAbove = 1 << 15;
-  std::vector<Event> heap_;
+  std::vector<Event, boost::alignment::aligned_allocator<Event, 64>> heap_;  // kLead unused, then the events
   std::vector<std::size_t> pos_;  // by key: its event's index, or kNowhere
 };
 

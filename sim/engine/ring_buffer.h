@@ -1,19 +1,26 @@
 #pragma once
 // A growable FIFO ring buffer of trivially copyable values (a queue of waiting customers).
 // Capacity is a power of two so the index wraps with a mask; it grows by doubling and never
-// shrinks, so a run allocates only while the queue reaches a new maximum.
+// shrinks, so a run allocates only while the queue reaches a new maximum. With `Inline` > 0 the
+// first `Inline` places (a power of two) sit inside the buffer itself, where the short queues
+// of a structure that holds many of them need no line of their own.
 #include <cstddef>
+#include <cstdint>
 #include <type_traits>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 namespace capsim {
 
-template <class T>
+template <class T, std::size_t Inline = 0>
 class RingBuffer {
   static_assert(std::is_trivially_copyable_v<T>);
+  static_assert((Inline & (Inline - 1)) == 0);
+  using Storage = std::conditional_t<Inline == 0, std::vector<T>, boost::container::small_vector<T, Inline>>;
 
  public:
-  explicit RingBuffer(std::size_t capacity = 16) : buf_(round_up(capacity)) {}
+  explicit RingBuffer(std::size_t capacity = Inline > 0 ? Inline : 16) : buf_(round_up(capacity)) {}
   void push_back(const T& v) {
     if (size_ == buf_.size()) grow();
     buf_[(head_ + size_) & (buf_.size() - 1)] = v;
@@ -21,7 +28,7 @@ class RingBuffer {
   }
   [[nodiscard]] const T& front() const { return buf_[head_]; }
   void pop_front() {
-    head_ = (head_ + 1) & (buf_.size() - 1);
+    head_ = (head_ + 1) & static_cast<std::uint32_t>(buf_.size() - 1);
     --size_;
   }
   /// Element i from the front (0 = front).
@@ -37,14 +44,14 @@ class RingBuffer {
     return c;
   }
   void grow() {
-    std::vector<T> bigger(buf_.size() * 2);
+    Storage bigger(buf_.size() * 2);
     for (std::size_t i = 0; i < size_; ++i) bigger[i] = (*this)[i];
     buf_.swap(bigger);
     head_ = 0;
   }
-  std::vector<T> buf_;
-  std::size_t head_ = 0;
-  std::size_t size_ = 0;
+  Storage buf_;
+  std::uint32_t head_ = 0;
+  std::uint32_t size_ = 0;
 };
 
 }  // namespace capsim
