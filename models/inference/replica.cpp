@@ -91,6 +91,7 @@ std::uint32_t Replica::new_slot() {
     return s;
   }
   seqs_.emplace_back();
+  slot_ids_.push_back(kNoRequest);
   return static_cast<std::uint32_t>(seqs_.size() - 1);
 }
 
@@ -108,6 +109,7 @@ void Replica::submit(RequestId id) {
   Seq& s = seqs_[slot];
   s = Seq{};
   s.id = id;
+  slot_ids_[slot] = id;
   s.input = r.input_tokens;
   s.output = r.output_tokens;
   s.prompt = r.input_tokens;
@@ -306,22 +308,23 @@ void Replica::on_event(std::uint64_t data) {
 
 void Replica::set_stretch_event(SimTime end) {
   ++generation_;
+  // A planned decode tail's completion (the touch hints' first two name the prompt's sequence).
+  const std::uint32_t tail_slot = stretch_.tail_steps > 0 ? finishing_slot(stretch_.steps + stretch_.tail_steps) : kNoSlot;
   if (ctx_.key != ReplicaContext::kNoKey) {
-    // A keyed event is never stale: its high half names, for the prefetch, the request a planned
-    // stretch's completion reads (the touch hints name the prompt's).
-    const std::uint32_t slot = stretch_.tail_steps > 0 ? finishing_slot(stretch_.steps + stretch_.tail_steps) : kNoSlot;
-    const RequestId completes = slot == kNoSlot ? kNoRequest : seqs_[slot].id;
+    // A keyed event is never stale: its high half names, for the prefetch, the request that
+    // completion reads.
+    const RequestId completes = tail_slot == kNoSlot ? kNoRequest : slot_ids_[tail_slot];
     ctx_.engine->schedule_keyed(end, ctx_.target, kEventKind, (std::uint64_t{completes} << 32) | ctx_.key, Priority::kHigh);
   } else {
     ctx_.engine->schedule(end, ctx_.target, kEventKind, (std::uint64_t{generation_} << 32) | ctx_.index, Priority::kHigh);
   }
-  if (ctx_.touch != nullptr) leave_touch_hint();
+  if (ctx_.touch != nullptr) leave_touch_hint(tail_slot);
 }
 
 // The sequence the pending event will most likely finish a phase of: at the end of a mixed
 // step the oldest prefill chunk's (its first token), at the end of a decode stretch the top of
 // the finish heap (its completion), after a cut the head of the waiting queue (it joins).
-void Replica::leave_touch_hint() {
+void Replica::leave_touch_hint(std::uint32_t tail_slot) {
   std::uint32_t slot = kNoSlot;
   if (stretch_.mixed && !chunks_.empty()) {
     slot = chunks_.front().slot;
@@ -330,11 +333,11 @@ void Replica::leave_touch_hint() {
   } else if (!waiting_.empty()) {
     slot = waiting_.front();
   }
-  const RequestId id = slot == kNoSlot ? kNoRequest : seqs_[slot].id;
+  const RequestId id = slot == kNoSlot ? kNoRequest : slot_ids_[slot];
   ctx_.touch[0] = slot == kNoSlot ? nullptr : &seqs_[slot];
   ctx_.touch[1] = id == kNoRequest ? nullptr : &(*ctx_.pool)[id];
   ctx_.touch[2] = finish_heap_.empty() ? nullptr : finish_heap_.data();
-  ctx_.touch[3] = prefilling_.empty() ? nullptr : prefilling_.data();
+  ctx_.touch[3] = tail_slot == kNoSlot ? nullptr : &seqs_[tail_slot];
 }
 
 std::uint32_t Replica::finishing_slot(std::int64_t steps) const {
@@ -413,6 +416,7 @@ void Replica::complete(std::uint32_t slot, SimTime now) {
   output_tokens_ += s.output;
   s.phase = Phase::kFree;
   s.id = kNoRequest;
+  slot_ids_[slot] = kNoRequest;
   s.admit_seq = free_head_;
   free_head_ = slot;
   --outstanding_;
@@ -635,6 +639,7 @@ void Replica::evict_all(std::vector<RequestId>& out, bool cold_cache) {
     if (s.phase != Phase::kFree) out.push_back(s.id);
   }
   seqs_.clear();
+  slot_ids_.clear();
   free_head_ = kNoSlot;
   waiting_ = decltype(waiting_)();
   preempted_ = RingBuffer<std::uint32_t>();

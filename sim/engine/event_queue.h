@@ -134,8 +134,9 @@ class DaryHeap {
       if constexpr (D == 4) {
         if (first + 4 <= n) {  // a full family: a branch-free tournament of two pairs
           if (n > kPrefetchAbove) {
-            // Branch-free choice leaves the CPU no guess to run ahead on, so in a heap larger
-            // than the caches fetch the grandchildren (16 events, 8 lines) while comparing.
+            // Branch-free choice leaves the CPU no guess to run ahead on, so in a heap beyond a
+            // core's first-level cache (what else an event touches pushes its lower levels out)
+            // fetch the grandchildren (16 events, 8 lines) while comparing.
             const std::size_t g = (first * D + 1) * sizeof(Event);
             const char* base = reinterpret_cast<const char*>(&at(0));
             if (g + 16 * sizeof(Event) <= n * sizeof(Event)) {
@@ -160,7 +161,7 @@ class DaryHeap {
     sift_up(i, x);
   }
 
-  static constexpr std::size_t kPrefetchAbove = 1 << 15;
+  static constexpr std::size_t kPrefetchAbove = 1 << 10;
   std::vector<Event, boost::alignment::aligned_allocator<Event, 64>> heap_;  // kLead unused, then the events
   std::vector<std::size_t> pos_;  // by key: its event's index, or kNowhere
 };
