@@ -60,10 +60,13 @@ void PartitionedRun::run_window(Partition& p, std::size_t b, std::size_t k, Boun
   const RequestPool::DeferReleases defer(buf.releases);
   // A request is admitted after the cluster's events before (its arrival, kNormal): where the
   // single engine runs its arrival event (the traffic's priority). The requests were written by
-  // the thread that ran the traffic: fetch them a few ahead.
+  // the thread that ran the traffic, as was the inbox: fetch them a few ahead, and the inbox
+  // (four entries a line) further ahead still.
   constexpr std::size_t kAhead = 4;
+  constexpr std::size_t kInboxAhead = 16;
   const std::size_t end = buf.window_end[k];
   for (std::size_t i = k == 0 ? 0 : buf.window_end[k - 1]; i < end; ++i) {
+    if (i + kInboxAhead < end) __builtin_prefetch(&buf.inbox[i + kInboxAhead]);
     if (i + kAhead < end) __builtin_prefetch(&pool_[buf.inbox[i + kAhead].id]);
     p.engine.run_before(buf.inbox[i].at, static_cast<int>(Priority::kNormal));
     p.router->admit(p.cluster, buf.inbox[i].id);
