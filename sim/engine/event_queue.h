@@ -109,6 +109,25 @@ class DaryHeap {
     heap_[i + kLead] = e;
     if ((e.kind & kKeyed) != 0) pos_[key_of(e)] = i;
   }
+  // The final place of an event from outside the heap (a new one, or the last moved to a hole):
+  // Engine::new_event wrote it field by field, and a wider load over narrower stores would wait
+  // for them to reach the cache instead of taking the values from the store buffer; so it is
+  // copied field by field too, through registers the compiler may not merge into wider moves.
+  void put_new(std::size_t i, const Event& e) {
+    Event& d = heap_[i + kLead];
+    auto time = e.time.count_ns();
+    auto order = e.order;
+    auto target = e.target;
+    auto kind = e.kind;
+    auto data = e.data;
+    asm("" : "+r"(time), "+r"(order), "+r"(target), "+r"(kind), "+r"(data));
+    d.time = SimTime::ns(time);
+    d.order = order;
+    d.target = target;
+    d.kind = kind;
+    d.data = data;
+    if ((kind & kKeyed) != 0) pos_[static_cast<std::uint32_t>(data)] = i;
+  }
   void forget(const Event& e) {
     if ((e.kind & kKeyed) != 0) pos_[key_of(e)] = kNowhere;
   }
@@ -119,7 +138,7 @@ class DaryHeap {
       put(i, at(parent));
       i = parent;
     }
-    put(i, e);
+    put_new(i, e);
   }
   // Places `x` at or below `i` (where nothing above is later than x). Bottom-up (Floyd): walk
   // the hole down to a leaf along the smallest children, then move `x` up from there. An
