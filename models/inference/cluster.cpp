@@ -24,7 +24,6 @@ Cluster::Cluster(const ClusterSpec& spec, const InferenceSpec& inf, std::uint16_
   std::size_t n = 0;
   for (const auto& rg : spec.replicas) n += static_cast<std::size_t>(rg.count);
   replicas_.reserve(n);
-  touch_.assign(ReplicaContext::kTouchHints * n, nullptr);
   keys_ = engine.add_keys(static_cast<std::uint32_t>(n));
   for (const auto& rg : spec.replicas) {
     const ModelArch& arch = inf.models.at(static_cast<std::size_t>(rg.model));
@@ -37,8 +36,8 @@ Cluster::Cluster(const ClusterSpec& spec, const InferenceSpec& inf, std::uint16_
       const auto ri = static_cast<std::uint32_t>(replicas_.size());
       ReplicaContext ctx{&engine, id_, ri, &pool, &metrics, index, too_long, this};
       ctx.gpus = static_cast<std::uint32_t>(shape.gpus());
-      ctx.touch = &touch_[ReplicaContext::kTouchHints * ri];
       ctx.key = keys_ + ri;
+      ctx.notes = true;
       // The least-KV balancer reads a replica's KV between its events; a prefix cache is
       // looked up at admission, which early joins would move before a failure could strike.
       ctx.early_joins = spec.balancer != Balancer::kLeastKv && spec.scheduler.prefix_cache_share == 0;
@@ -303,8 +302,8 @@ void Cluster::prefetch(const Event& next) const {
   const auto replica = static_cast<std::size_t>((next.data & 0xFFFFFFFFu) - keys_);
   const char* p = reinterpret_cast<const char*>(&replicas_[replica]);
   for (std::size_t off = 0; off < sizeof(Replica); off += 64) __builtin_prefetch(p + off);
-  const void* const* touch = &touch_[ReplicaContext::kTouchHints * replica];
-  for (std::size_t k = 0; k < ReplicaContext::kTouchHints; ++k) {
+  const void* const* touch = engine_.key_note(static_cast<std::uint32_t>(next.data));
+  for (std::size_t k = 0; k < QuaternaryHeap::kKeyNotes; ++k) {
     if (touch[k] != nullptr) __builtin_prefetch(touch[k], 1);
   }
   if (const auto completes = static_cast<RequestId>(next.data >> 32); completes != kNoRequest) __builtin_prefetch(&pool_[completes], 1);

@@ -11,8 +11,6 @@
 #include <string>
 #include <vector>
 
-#include <boost/align/aligned_allocator.hpp>
-
 #include "models/inference/inference_spec.h"
 #include "models/inference/replica.h"
 #include "models/request.h"
@@ -167,9 +165,6 @@ class Cluster final : public Component, public RequestSink, public ReplicaListen
   std::vector<std::uint32_t> outstanding_;     // each replica's count as last told (its bucket)
   std::vector<ModelGroup> groups_;             // by model index (empty when not served)
   std::vector<std::uint32_t> route_;           // Request::model -> catalog index (empty: identity)
-  // ReplicaContext::kTouchHints per replica: what its pending event touches first (on cache-line
-  // boundaries, so that no replica's hints straddle two lines)
-  std::vector<const void*, boost::alignment::aligned_allocator<const void*, 64>> touch_;
   std::uint32_t keys_ = 0;                     // the engine key of replica 0 (ReplicaContext::key)
   std::int64_t total_gpus_ = 0;
   double total_blocks_ = 0;

@@ -318,13 +318,13 @@ void Replica::set_stretch_event(SimTime end) {
   } else {
     ctx_.engine->schedule(end, ctx_.target, kEventKind, (std::uint64_t{generation_} << 32) | ctx_.index, Priority::kHigh);
   }
-  if (ctx_.touch != nullptr) leave_touch_hint(tail_slot);
+  if (ctx_.notes) leave_notes(tail_slot);
 }
 
 // The sequence the pending event will most likely finish a phase of: at the end of a mixed
 // step the oldest prefill chunk's (its first token), at the end of a decode stretch the top of
 // the finish heap (its completion), after a cut the head of the waiting queue (it joins).
-void Replica::leave_touch_hint(std::uint32_t tail_slot) {
+void Replica::leave_notes(std::uint32_t tail_slot) {
   std::uint32_t slot = kNoSlot;
   if (stretch_.mixed && !chunks_.empty()) {
     slot = chunks_.front().slot;
@@ -334,10 +334,11 @@ void Replica::leave_touch_hint(std::uint32_t tail_slot) {
     slot = waiting_.front();
   }
   const RequestId id = slot == kNoSlot ? kNoRequest : slot_ids_[slot];
-  ctx_.touch[0] = slot == kNoSlot ? nullptr : &seqs_[slot];
-  ctx_.touch[1] = id == kNoRequest ? nullptr : &(*ctx_.pool)[id];
-  ctx_.touch[2] = finish_heap_.empty() ? nullptr : finish_heap_.data();
-  ctx_.touch[3] = tail_slot == kNoSlot ? nullptr : &seqs_[tail_slot];
+  const void** note = ctx_.engine->key_note(ctx_.key);
+  note[0] = slot == kNoSlot ? nullptr : &seqs_[slot];
+  note[1] = id == kNoRequest ? nullptr : &(*ctx_.pool)[id];
+  note[2] = finish_heap_.empty() ? nullptr : finish_heap_.data();
+  note[3] = tail_slot == kNoSlot ? nullptr : &seqs_[tail_slot];
 }
 
 std::uint32_t Replica::finishing_slot(std::int64_t steps) const {

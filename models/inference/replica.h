@@ -58,13 +58,11 @@ struct ReplicaContext {
   /// Trace replay: the block table Request::prefix_begin/prefix_blocks index (prefix caching).
   const std::vector<std::uint32_t>* block_table = nullptr;
   std::uint32_t gpus = 1;  ///< GPUs the replica occupies (its busy level)
-  /// Where the replica leaves, for its pending event, the addresses of the sequence slot and the
-  /// request that event will most likely touch, of its completion heap, and of the sequence a
-  /// planned decode tail completes (kTouchHints entries, two replicas' to a cache line; null:
-  /// none), so that the owner can prefetch them one event ahead (Component::prefetch). Only a
-  /// hint: they may move before.
-  const void** touch = nullptr;
-  static constexpr std::size_t kTouchHints = 4;  ///< entries of `touch`
+  /// With a key: the replica leaves, in its key's notes (Engine::key_note), the addresses of the
+  /// sequence slot and the request its pending event will most likely touch, of its completion
+  /// heap, and of the sequence a planned decode tail completes (null: none), so that the owner
+  /// can prefetch them one event ahead (Component::prefetch). Only a hint: they may move before.
+  bool notes = false;
   /// A request that arrives during a decode stretch and can join at the end of the step in
   /// progress is planned into the step that starts there at once, instead of at an event at
   /// that boundary: one event less per join, same timeline. The boundary's new levels reach
@@ -203,7 +201,7 @@ class alignas(64) Replica {
   void start_mixed_step(SimTime now);
   void start_decode_stretch(SimTime now);
   void set_stretch_event(SimTime end);
-  void leave_touch_hint(std::uint32_t tail_slot);
+  void leave_notes(std::uint32_t tail_slot);
   // The slot of the next completion when it falls within `steps` iterations, else kNoSlot.
   [[nodiscard]] std::uint32_t finishing_slot(std::int64_t steps) const;
   [[nodiscard]] bool head_admissible(std::int64_t iter) const;

@@ -82,6 +82,19 @@ class BasicEngine {
       queue_.update_at(i, e);
     }
   }
+  /// A key's notes: Queue::kKeyNotes addresses its owner keeps for prefetch(), on the line the
+  /// queue writes when the key's event moves (so read where the event is about to come up
+  /// without a miss of their own). Valid until add_keys() is called again.
+  [[nodiscard]] const void** key_note(std::uint32_t key)
+    requires requires(Queue& q) { q.note(0u); }
+  {
+    return queue_.note(key);
+  }
+  [[nodiscard]] const void* const* key_note(std::uint32_t key) const
+    requires requires(const Queue& q) { q.note(0u); }
+  {
+    return queue_.note(key);
+  }
   /// Takes the pending event of a key out, if any.
   void cancel_keyed(std::uint32_t key)
     requires requires(Queue& q) { q.position(0u); }

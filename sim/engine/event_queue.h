@@ -40,12 +40,17 @@ class DaryHeap {
   }
   /// Keys [first, first + n) for keyed events; returns first.
   std::uint32_t add_keys(std::uint32_t n) {
-    const auto first = static_cast<std::uint32_t>(pos_.size());
-    pos_.resize(pos_.size() + n, kNowhere);
+    const auto first = static_cast<std::uint32_t>(keys_.size());
+    keys_.resize(keys_.size() + n);
     return first;
   }
   /// Where the event of `key` is (kNowhere: none pending).
-  [[nodiscard]] std::size_t position(std::uint32_t key) const { return pos_[key]; }
+  [[nodiscard]] std::size_t position(std::uint32_t key) const { return keys_[key].pos; }
+  /// kKeyNotes addresses kept with a key for its owner (see Engine::key_note); valid until
+  /// add_keys() is called again.
+  static constexpr std::size_t kKeyNotes = 4;
+  [[nodiscard]] const void** note(std::uint32_t key) { return keys_[key].note.data(); }
+  [[nodiscard]] const void* const* note(std::uint32_t key) const { return keys_[key].note.data(); }
   /// Replaces the event at `i` by `e` (of the same key) and restores the order.
   void update_at(std::size_t i, const Event& e) {
     if (i > 0 && event_before(e, at((i - 1) / D))) {
@@ -107,7 +112,7 @@ class DaryHeap {
   const Event& at(std::size_t i) const { return heap_[i + kLead]; }
   void put(std::size_t i, const Event& e) {
     heap_[i + kLead] = e;
-    if ((e.kind & kKeyed) != 0) pos_[key_of(e)] = i;
+    if ((e.kind & kKeyed) != 0) keys_[key_of(e)].pos = i;
   }
   // The final place of an event from outside the heap (a new one, or the last moved to a hole):
   // Engine::new_event wrote it field by field, and a wider load over narrower stores would wait
@@ -126,10 +131,10 @@ class DaryHeap {
     d.target = target;
     d.kind = kind;
     d.data = data;
-    if ((kind & kKeyed) != 0) pos_[static_cast<std::uint32_t>(data)] = i;
+    if ((kind & kKeyed) != 0) keys_[static_cast<std::uint32_t>(data)].pos = i;
   }
   void forget(const Event& e) {
-    if ((e.kind & kKeyed) != 0) pos_[key_of(e)] = kNowhere;
+    if ((e.kind & kKeyed) != 0) keys_[key_of(e)].pos = kNowhere;
   }
   void sift_up(std::size_t i, const Event& e) {
     while (i > 0) {
@@ -182,7 +187,14 @@ class DaryHeap {
 
   static constexpr std::size_t kPrefetchAbove = 1 << 10;
   std::vector<Event, boost::alignment::aligned_allocator<Event, 64>> heap_;  // kLead unused, then the events
-  std::vector<std::size_t> pos_;  // by key: its event's index, or kNowhere
+  // By key: its event's index (or kNowhere) and its owner's notes, on one cache line. The line
+  // is written whenever the key's event moves, so that the event next to come up (which moved
+  // into the root's children a few events before) finds its notes in the caches.
+  struct alignas(64) KeySlot {
+    std::size_t pos = kNowhere;
+    std::array<const void*, kKeyNotes> note{};
+  };
+  std::vector<KeySlot> keys_;
 };
 
 using QuaternaryHeap = DaryHeap<4>;

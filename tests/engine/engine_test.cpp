@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "sim/engine/engine.h"
@@ -349,4 +350,26 @@ TEST_CASE("keyed events move in place and run as superseded ones would have", "[
   CHECK(moved.ran == left.ran);
   CHECK(a.events_processed() == moved.ran.size());  // nothing superseded runs
   CHECK(b.events_processed() > a.events_processed());
+}
+
+TEST_CASE("a key's notes stay with the key while its event moves, and across later keys", "[engine]") {
+  Engine eng;
+  Mover moved(eng, true);
+  // Each key notes an address of its own; the moves of the run must not mix them.
+  for (std::uint32_t key = 0; key < Mover::kKeys; ++key) {
+    const void** note = eng.key_note(moved.base + key);
+    for (std::size_t k = 0; k < QuaternaryHeap::kKeyNotes; ++k) CHECK(note[k] == nullptr);
+    note[0] = &moved.gen[key];
+    note[QuaternaryHeap::kKeyNotes - 1] = &moved.ran;
+  }
+  const std::uint32_t later = eng.add_keys(1000);  // the keys' storage grows: notes move with it
+  CHECK(later == moved.base + Mover::kKeys);
+  eng.run();
+  REQUIRE(moved.ran.size() >= 20000);
+  for (std::uint32_t key = 0; key < Mover::kKeys; ++key) {
+    const void* const* note = std::as_const(eng).key_note(moved.base + key);
+    CHECK(note[0] == &moved.gen[key]);
+    CHECK(note[QuaternaryHeap::kKeyNotes - 1] == &moved.ran);
+  }
+  CHECK(eng.key_note(later + 999)[0] == nullptr);
 }
