@@ -302,9 +302,9 @@ void Cluster::prefetch(const Event& next) const {
   const auto replica = static_cast<std::size_t>((next.data & 0xFFFFFFFFu) - keys_);
   const char* p = reinterpret_cast<const char*>(&replicas_[replica]);
   for (std::size_t off = 0; off < sizeof(Replica); off += 64) __builtin_prefetch(p + off);
-  const void* const* touch = engine_.key_note(static_cast<std::uint32_t>(next.data));
+  const void* const* note = engine_.key_note(static_cast<std::uint32_t>(next.data));
   for (std::size_t k = 0; k < QuaternaryHeap::kKeyNotes; ++k) {
-    if (touch[k] != nullptr) __builtin_prefetch(touch[k], 1);
+    if (note[k] != nullptr) __builtin_prefetch(note[k], 1);
   }
   if (const auto completes = static_cast<RequestId>(next.data >> 32); completes != kNoRequest) __builtin_prefetch(&pool_[completes], 1);
 }

@@ -308,7 +308,7 @@ void Replica::on_event(std::uint64_t data) {
 
 void Replica::set_stretch_event(SimTime end) {
   ++generation_;
-  // A planned decode tail's completion (the touch hints' first two name the prompt's sequence).
+  // A planned decode tail's completion (the notes' first two name the prompt's sequence).
   const std::uint32_t tail_slot = stretch_.tail_steps > 0 ? finishing_slot(stretch_.steps + stretch_.tail_steps) : kNoSlot;
   if (ctx_.key != ReplicaContext::kNoKey) {
     // A keyed event is never stale: its high half names, for the prefetch, the request that

@@ -232,7 +232,7 @@ class alignas(64) Replica {
   std::int64_t block_;
 
   std::vector<Seq> seqs_;
-  // Each slot's request (Seq::id), for the hints: naming the request of the next event's
+  // Each slot's request (Seq::id), for the notes: naming the request of the next event's
   // sequence without a load of that sequence's line.
   boost::container::small_vector<RequestId, 8> slot_ids_;
   RingBuffer<std::uint32_t, 8> waiting_;
