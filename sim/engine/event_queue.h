@@ -19,8 +19,8 @@ struct EventLater {
   bool operator()(const Event& a, const Event& b) const { return event_before(b, a); }
 };
 
-/// A d-ary min-heap in one contiguous vector. D = 4 keeps a node's children in one or two
-/// cache lines and halves the tree depth of a binary heap.
+/// A d-ary min-heap in one contiguous vector. D = 4 keeps a node's children in two cache lines
+/// (the storage is aligned for it) and halves the tree depth of a binary heap.
 ///
 /// Keyed events (kind | kKeyed, the key in the low 32 bits of data): the heap keeps where each
 /// key's event is, so that it can be moved or taken out in place (update_at, remove_at)
@@ -131,7 +131,7 @@ class DaryHeap {
     d.target = target;
     d.kind = kind;
     d.data = data;
-    if ((kind & kKeyed) != 0) keys_[static_cast<std::uint32_t>(data)].pos = i;
+    if ((kind & kKeyed) != 0) keys_[key_of(d)].pos = i;
   }
   void forget(const Event& e) {
     if ((e.kind & kKeyed) != 0) keys_[key_of(e)].pos = kNowhere;

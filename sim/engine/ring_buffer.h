@@ -5,7 +5,6 @@
 // first `Inline` places (a power of two) sit inside the buffer itself, where the short queues
 // of a structure that holds many of them need no line of their own.
 #include <cstddef>
-#include <cstdint>
 #include <type_traits>
 #include <vector>
 
@@ -28,7 +27,7 @@ class RingBuffer {
   }
   [[nodiscard]] const T& front() const { return buf_[head_]; }
   void pop_front() {
-    head_ = (head_ + 1) & static_cast<std::uint32_t>(buf_.size() - 1);
+    head_ = (head_ + 1) & (buf_.size() - 1);
     --size_;
   }
   /// Element i from the front (0 = front).
@@ -50,8 +49,8 @@ class RingBuffer {
     head_ = 0;
   }
   Storage buf_;
-  std::uint32_t head_ = 0;
-  std::uint32_t size_ = 0;
+  std::size_t head_ = 0;
+  std::size_t size_ = 0;
 };
 
 }  // namespace capsim
