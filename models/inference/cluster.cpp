@@ -37,7 +37,6 @@ Cluster::Cluster(const ClusterSpec& spec, const InferenceSpec& inf, std::uint16_
       ReplicaContext ctx{&engine, id_, ri, &pool, &metrics, index, too_long, this};
       ctx.gpus = static_cast<std::uint32_t>(shape.gpus());
       ctx.key = keys_ + ri;
-      ctx.notes = true;
       // The least-KV balancer reads a replica's KV between its events; a prefix cache is
       // looked up at admission, which early joins would move before a failure could strike.
       ctx.early_joins = spec.balancer != Balancer::kLeastKv && spec.scheduler.prefix_cache_share == 0;

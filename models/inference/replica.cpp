@@ -315,10 +315,10 @@ void Replica::set_stretch_event(SimTime end) {
     // completion reads.
     const RequestId completes = tail_slot == kNoSlot ? kNoRequest : slot_ids_[tail_slot];
     ctx_.engine->schedule_keyed(end, ctx_.target, kEventKind, (std::uint64_t{completes} << 32) | ctx_.key, Priority::kHigh);
+    leave_notes(tail_slot);
   } else {
     ctx_.engine->schedule(end, ctx_.target, kEventKind, (std::uint64_t{generation_} << 32) | ctx_.index, Priority::kHigh);
   }
-  if (ctx_.notes) leave_notes(tail_slot);
 }
 
 // The sequence the pending event will most likely finish a phase of: at the end of a mixed

@@ -58,11 +58,6 @@ struct ReplicaContext {
   /// Trace replay: the block table Request::prefix_begin/prefix_blocks index (prefix caching).
   const std::vector<std::uint32_t>* block_table = nullptr;
   std::uint32_t gpus = 1;  ///< GPUs the replica occupies (its busy level)
-  /// With a key: the replica leaves, in its key's notes (Engine::key_note), the addresses of the
-  /// sequence slot and the request its pending event will most likely touch, of its completion
-  /// heap, and of the sequence a planned decode tail completes (null: none), so that the owner
-  /// can prefetch them one event ahead (Component::prefetch). Only a hint: they may move before.
-  bool notes = false;
   /// A request that arrives during a decode stretch and can join at the end of the step in
   /// progress is planned into the step that starts there at once, instead of at an event at
   /// that boundary: one event less per join, same timeline. The boundary's new levels reach
@@ -76,7 +71,11 @@ struct ReplicaContext {
   /// An engine key (Engine::add_keys) for the replica's events: a cut moves its pending event
   /// instead of leaving it behind superseded, so the event's data carries, above the key, the
   /// request a planned stretch's completion will read (kNoRequest: none), for the owner's
-  /// prefetch, rather than a generation. kNoKey: plain events.
+  /// prefetch, rather than a generation. With a key the replica also leaves, in its key's notes
+  /// (Engine::key_note), the addresses of the sequence slot and the request its pending event
+  /// will most likely touch, of its completion heap, and of the sequence a planned decode tail
+  /// completes (null: none), so that the owner can prefetch them one event ahead
+  /// (Component::prefetch). Only a hint: they may move before. kNoKey: plain events.
   std::uint32_t key = kNoKey;
   static constexpr std::uint32_t kNoKey = 0xFFFFFFFFu;
 };

@@ -171,8 +171,8 @@ class DaryHeap {
           const std::size_t b = first + 2 + (event_before(at(first + 3), at(first + 2)) ? 1 : 0);
           // The last choice by arithmetic: as a conditional the compiler may make it a branch,
           // taken or not at random.
-          const std::size_t b_first = event_before(at(b), at(a)) ? 1 : 0;
-          best = a ^ ((a ^ b) & (0 - b_first));
+          const std::size_t take_b = event_before(at(b), at(a)) ? 1 : 0;
+          best = a ^ ((a ^ b) & (0 - take_b));
           put(i, at(best));
           i = best;
           continue;
